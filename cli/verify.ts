@@ -1,0 +1,103 @@
+import * as automation from "@pulumi/pulumi/automation";
+import { vaultApi } from "./vaultApi";
+
+/** One verification check and its outcome. */
+export interface Check {
+    readonly name: string;
+    readonly ok: boolean;
+    readonly detail: string;
+}
+
+/** What the verification needs from the stack's outputs. */
+export interface VerifyInputs {
+    readonly address: string;
+    readonly kvMount: string;
+    readonly secretPaths: string[];
+    readonly appToken: string;
+    readonly rootToken?: string;
+}
+
+/** Mask a value: its length only. */
+export function mask(value: unknown): string {
+    return `****(${String(value).length})`;
+}
+
+/**
+ * The playbook's Verification section: initialised, unsealed, the KV v2 mount, the list of
+ * secret paths, a read of each path with the app token (values masked) and the token's TTL left.
+ */
+export async function verify(v: VerifyInputs): Promise<Check[]> {
+    const checks: Check[] = [];
+    const add = (name: string, ok: boolean, detail: string): boolean => {
+        checks.push({ name, ok, detail });
+        return ok;
+    };
+    let status;
+    try {
+        status = (await vaultApi(v.address, "GET", "/v1/sys/seal-status")).json;
+    } catch (err) {
+        add("reachable", false, err instanceof Error ? err.message : String(err));
+        return checks;
+    }
+    add("reachable", true, v.address);
+    if (!add("initialized", status.initialized === true, status.initialized === true ? "Initialized = true" : "server is not yet initialized: run `npm run up`")) {
+        return checks;
+    }
+    if (!add("unsealed", status.sealed === false, status.sealed === false ? "Sealed = false" : `Vault is sealed (${String(status.progress)}/${String(status.t)}): run \`npm run unseal\` (or \`npm run up\`)`)) {
+        return checks;
+    }
+
+    const ui = await vaultApi(v.address, "GET", `/v1/sys/internal/ui/mounts/${v.kvMount}`, { token: v.appToken });
+    const mount = (ui.json.data ?? {}) as { type?: string; options?: { version?: string } };
+    add("kv mount", ui.status === 200 && mount.type === "kv" && mount.options?.version === "2", `${v.kvMount}/ type=${String(mount.type)} version=${String(mount.options?.version)} (HTTP ${ui.status})`);
+
+    if (v.rootToken !== undefined) {
+        const list = await vaultApi(v.address, "LIST", `/v1/${v.kvMount}/metadata/`, { token: v.rootToken });
+        const keys = ((list.json.data as { keys?: string[] } | undefined)?.keys ?? []).map((k) => `${v.kvMount}/${k.replace(/\/$/, "")}`);
+        const missing = v.secretPaths.filter((p) => !keys.some((k) => p === k || p.startsWith(`${k}/`)));
+        add("secret list", list.status === 200 && missing.length === 0, missing.length === 0 ? keys.join(", ") : `missing: ${missing.join(", ")} (HTTP ${list.status})`);
+    }
+
+    for (const p of v.secretPaths) {
+        const rel = p.slice(v.kvMount.length + 1);
+        const r = await vaultApi(v.address, "GET", `/v1/${v.kvMount}/data/${rel}`, { token: v.appToken });
+        const data = ((r.json.data as { data?: Record<string, unknown> } | undefined)?.data ?? {}) as Record<string, unknown>;
+        const fields = Object.entries(data).map(([k, val]) => `${k}=${mask(val)}`);
+        add(`read ${p}`, r.status === 200 && fields.length > 0, r.status === 200 ? fields.join(" ") : `HTTP ${r.status} with the app token`);
+    }
+
+    const self = await vaultApi(v.address, "GET", "/v1/auth/token/lookup-self", { token: v.appToken });
+    const t = (self.json.data ?? {}) as { ttl?: number; display_name?: string; policies?: string[]; renewable?: boolean; orphan?: boolean; period?: number };
+    const isRoot = (t.policies ?? []).includes("root");
+    add(
+        "app token",
+        self.status === 200 && !isRoot && (t.ttl ?? 0) > 0,
+        self.status === 200
+            ? `${String(t.display_name)} ttl=${Math.floor((t.ttl ?? 0) / 3600)}h${Math.floor(((t.ttl ?? 0) % 3600) / 60)}m renewable=${String(t.renewable)} orphan=${String(t.orphan)} policies=${(t.policies ?? []).join(",")}${isRoot ? " (ROOT: never give applications the root token)" : ""}`
+            : `HTTP ${self.status}: the app token is expired or revoked; \`npm run up\` creates a new one`,
+    );
+    return checks;
+}
+
+/** `npm run verify`: print each check; exit non-zero when any fails. */
+export async function verifyCommand(stack: automation.Stack): Promise<void> {
+    const o = await stack.outputs();
+    if (o.address === undefined) {
+        throw new Error(`the stack ${stack.name} has no server yet: run \`npm run up\` first`);
+    }
+    const checks = await verify({
+        address: o.address.value as string,
+        kvMount: o.kvMount?.value as string,
+        secretPaths: (o.secretPaths?.value ?? []) as string[],
+        appToken: o.appToken?.value as string,
+        rootToken: o.rootToken?.value as string | undefined,
+    });
+    for (const c of checks) {
+        process.stdout.write(`${c.ok ? "PASS" : "FAIL"}  ${c.name.padEnd(24)} ${c.detail}\n`);
+    }
+    const failed = checks.filter((c) => !c.ok);
+    process.stdout.write(failed.length === 0 ? `verify: all ${checks.length} checks passed\n` : `verify: ${failed.length} of ${checks.length} checks failed\n`);
+    if (failed.length > 0) {
+        process.exitCode = 1;
+    }
+}

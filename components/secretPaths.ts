@@ -1,0 +1,17 @@
+/** The playbook's five KV paths under `secret/`, each with exactly its fields (step 10). */
+export const SECRET_FIELDS = {
+    openrouter: ["api_key"],
+    telegram: ["bot_token", "chat_id"],
+    github: ["token"],
+    database: ["host", "port", "name", "user", "password"],
+    cockpit: ["jwt_secret", "admin_password"],
+} as const;
+
+/** The five fixed path names, in the playbook's order. */
+export const FIXED_SECRET_PATHS = Object.keys(SECRET_FIELDS) as (keyof typeof SECRET_FIELDS)[];
+
+/** Allowed extra path: 1 to 8 segments of letters, digits, '-' or '_', separated by '/'. */
+export const EXTRA_PATH_RE = /^[A-Za-z0-9_-]{1,64}(\/[A-Za-z0-9_-]{1,64}){0,7}$/;
+
+/** The mount path of the KV v2 engine. */
+export const KV_MOUNT = "secret";

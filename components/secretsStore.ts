@@ -1,0 +1,190 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as vault from "@pulumi/vault";
+import { renderReadPolicy } from "./hcl";
+import { FIXED_SECRET_PATHS, KV_MOUNT, SECRET_FIELDS } from "./secretPaths";
+
+/** Marker stored instead of a credential the operator has not supplied (dev stacks only). */
+export const PLACEHOLDER_PREFIX = "DEV-PLACEHOLDER";
+
+/** Field values of every KV path, by path then field. Values may be secrets. */
+export type SecretData = Record<string, Record<string, pulumi.Input<string>>>;
+
+/** Supplied values for the playbook's five paths; a missing optional one is generated or a placeholder. */
+export interface PlaybookValues {
+    /** secret/openrouter api_key. */
+    readonly openrouterApiKey?: pulumi.Input<string>;
+    /** secret/telegram bot_token. */
+    readonly telegramBotToken?: pulumi.Input<string>;
+    /** secret/telegram chat_id. */
+    readonly telegramChatId?: pulumi.Input<string>;
+    /** secret/github token. */
+    readonly githubToken?: pulumi.Input<string>;
+    /** secret/database host, port, name, user. */
+    readonly database: { readonly host: string; readonly port: string; readonly name: string; readonly user: string };
+    /** secret/database password; generated (32 characters) when absent. */
+    readonly databasePassword?: pulumi.Input<string>;
+    /** secret/cockpit jwt_secret; generated (32 random bytes, hex) when absent. */
+    readonly cockpitJwtSecret?: pulumi.Input<string>;
+    /** secret/cockpit admin_password; generated (24 characters) when absent. */
+    readonly cockpitAdminPassword?: pulumi.Input<string>;
+}
+
+/** The placeholder text for a credential that was not supplied, naming the command that sets it. */
+export function placeholderFor(configKey: string): string {
+    return `${PLACEHOLDER_PREFIX}: not a real value; set it with pulumi config set --secret vault-stack:${configKey}`;
+}
+
+/** Arguments of the Vault-side configuration. */
+export interface SecretsStoreArgs {
+    /** Address of the unsealed server as seen from this host. */
+    readonly address: pulumi.Input<string>;
+    /** Root token the provider derives its short-lived child token from (secret). */
+    readonly rootToken: pulumi.Input<string>;
+    /** Lease of the provider's own child token in seconds. @default 1200 */
+    readonly providerTokenTtlSeconds: number;
+    /** Values of the five playbook paths. */
+    readonly values: PlaybookValues;
+    /** Fill missing third-party credentials with marked placeholders instead of failing. @default false */
+    readonly devPlaceholders: boolean;
+    /** Further paths with their field values, and whether the app may read them. */
+    readonly extra: Readonly<Record<string, { readonly fields: Record<string, pulumi.Input<string>>; readonly appCanRead: boolean }>>;
+    /** Enable the file audit device writing to this file inside the container. */
+    readonly auditFile?: string;
+    /** Display name of the app token. @default "openclaw-app" */
+    readonly appTokenDisplayName: string;
+    /** TTL of the app token. @default "720h" */
+    readonly appTokenTtl: string;
+    /** Period of the app token, making it periodic. */
+    readonly appTokenPeriod?: string;
+}
+
+/**
+ * The Vault side (playbook steps 9 to 12): a KV v2 engine at secret/, the secrets, a file audit
+ * device, a read-only policy and an orphan application token.
+ */
+export class SecretsStore extends pulumi.ComponentResource {
+    /** The Vault provider, authenticated with a short-lived child of the root token. */
+    public readonly provider: vault.Provider;
+    /** The KV v2 mount. */
+    public readonly mount: vault.Mount;
+    /** The secrets by path. */
+    public readonly secrets: Record<string, vault.kv.SecretV2>;
+    /** The application's read-only policy. */
+    public readonly policy: vault.Policy;
+    /** The application token (orphan, renewable). */
+    public readonly appToken: vault.Token;
+    /** The app token's value (secret). */
+    public readonly appTokenValue: pulumi.Output<string>;
+    /** The KV paths the app token may read. */
+    public readonly appPaths: string[];
+    /** The config keys whose values are placeholders. */
+    public readonly placeholders: string[];
+
+    constructor(name: string, args: SecretsStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("vault-stack:vault:SecretsStore", name, {}, opts);
+
+        this.provider = new vault.Provider(
+            `${name}-provider`,
+            {
+                address: args.address,
+                token: pulumi.secret(args.rootToken),
+                maxLeaseTtlSeconds: args.providerTokenTtlSeconds,
+                skipChildToken: false,
+                tokenName: "pulumi-vault-stack",
+            },
+            { parent: this },
+        );
+        const v = { parent: this, provider: this.provider };
+
+        this.mount = new vault.Mount(
+            `${name}-kv`,
+            { path: KV_MOUNT, type: "kv", options: { version: "2" }, description: "Application secrets (KV v2), managed by Pulumi" },
+            v,
+        );
+        if (args.auditFile !== undefined) {
+            new vault.Audit(`${name}-audit`, { type: "file", path: "file", options: { file_path: args.auditFile }, description: "Log of every access" }, v);
+        }
+
+        const generated = (given: pulumi.Input<string> | undefined, make: () => pulumi.Output<string>): pulumi.Input<string> =>
+            given ?? make();
+        const placeholders: string[] = [];
+        const required = (key: string, given?: pulumi.Input<string>): pulumi.Input<string> => {
+            if (given !== undefined) {
+                return given;
+            }
+            if (!args.devPlaceholders) {
+                throw new Error(`vault-stack:${key} is missing: set it with pulumi config set --secret vault-stack:${key} <value>`);
+            }
+            placeholders.push(key);
+            return placeholderFor(key);
+        };
+        const val = args.values;
+        const password = (key: string, length: number): pulumi.Output<string> =>
+            new random.RandomPassword(`${name}-${key}`, { length, special: false }, { parent: this }).result;
+
+        const data: SecretData = {
+            openrouter: { api_key: required("openrouterApiKey", val.openrouterApiKey) },
+            telegram: { bot_token: required("telegramBotToken", val.telegramBotToken), chat_id: required("telegramChatId", val.telegramChatId) },
+            github: { token: required("githubToken", val.githubToken) },
+            database: {
+                ...val.database,
+                password: generated(val.databasePassword, () => password("database-password", 32)),
+            },
+            cockpit: {
+                // 32 random bytes as hex, like the playbook's `openssl rand -hex 32`.
+                jwt_secret: generated(
+                    val.cockpitJwtSecret,
+                    () => new random.RandomBytes(`${name}-cockpit-jwt-secret`, { length: 32 }, { parent: this, additionalSecretOutputs: ["hex", "base64"] }).hex,
+                ),
+                admin_password: generated(val.cockpitAdminPassword, () => password("cockpit-admin-password", 24)),
+            },
+        };
+        for (const [path, fields] of Object.entries(data)) {
+            const expected = SECRET_FIELDS[path as keyof typeof SECRET_FIELDS];
+            if (JSON.stringify(Object.keys(fields)) !== JSON.stringify(expected)) {
+                throw new Error(`internal: secret/${path} must have exactly the fields ${expected.join(", ")}`);
+            }
+        }
+        for (const [path, extra] of Object.entries(args.extra)) {
+            data[path] = extra.fields;
+        }
+        this.placeholders = placeholders;
+
+        this.secrets = {};
+        for (const [path, fields] of Object.entries(data)) {
+            this.secrets[path] = new vault.kv.SecretV2(
+                `${name}-${path.replace(/\//g, "-")}`,
+                {
+                    mount: this.mount.path,
+                    name: path,
+                    dataJson: pulumi.secret(pulumi.output(fields).apply((f) => JSON.stringify(f))),
+                },
+                { ...v, additionalSecretOutputs: ["dataJson", "data"] },
+            );
+        }
+
+        this.appPaths = [...FIXED_SECRET_PATHS, ...Object.keys(args.extra).filter((p) => args.extra[p]!.appCanRead)];
+        this.policy = new vault.Policy(
+            `${name}-app-policy`,
+            { name: `${args.appTokenDisplayName}-read`, policy: renderReadPolicy(KV_MOUNT, this.appPaths) },
+            v,
+        );
+        this.appToken = new vault.Token(
+            `${name}-app-token`,
+            {
+                displayName: args.appTokenDisplayName,
+                policies: [this.policy.name],
+                ttl: args.appTokenTtl,
+                period: args.appTokenPeriod,
+                renewable: true,
+                // An orphan outlives the provider's own short-lived token, its parent otherwise.
+                noParent: true,
+            },
+            { ...v, additionalSecretOutputs: ["clientToken"] },
+        );
+        this.appTokenValue = pulumi.secret(this.appToken.clientToken);
+
+        this.registerOutputs({ mount: this.mount, policy: this.policy, appToken: this.appToken });
+    }
+}

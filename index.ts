@@ -1,0 +1,75 @@
+import * as pulumi from "@pulumi/pulumi";
+import { loadConfig } from "./config";
+import { LOGS_DIR } from "./components/hcl";
+import { KV_MOUNT } from "./components/secretPaths";
+import { SecretsStore } from "./components/secretsStore";
+import { VaultInit } from "./components/vaultInit";
+import { VaultServer } from "./components/vaultServer";
+
+/** The program: validated config -> Docker server -> init/unseal -> Vault configuration -> outputs. */
+function vaultStack() {
+    const { config, secrets } = loadConfig();
+    const stack = pulumi.getStack();
+    // The host reaches a server published on 0.0.0.0 through loopback.
+    const hostAddress = config.bindAddress === "0.0.0.0" ? "127.0.0.1" : config.bindAddress;
+    const address = `http://${hostAddress}:${config.port}`;
+
+    const server = new VaultServer("vault", {
+        image: config.image,
+        physicalPrefix: `vault-${stack}`,
+        bindAddress: config.bindAddress,
+        port: config.port,
+        apiAddr: address,
+        protectData: config.protect,
+    });
+
+    const init = new VaultInit("vault", {
+        address,
+        keyShares: config.keyShares,
+        keyThreshold: config.keyThreshold,
+        adoptUnsealKeys: secrets.adoptUnsealKeys,
+        adoptRootToken: secrets.adoptRootToken,
+        containerId: server.container.id,
+        protect: config.protect,
+    });
+
+    const store = new SecretsStore("vault", {
+        // Known only once this update's unseal step has run, so no Vault resource is touched before.
+        address: init.sealState.apply(() => address),
+        rootToken: init.rootToken,
+        providerTokenTtlSeconds: config.providerTokenTtlSeconds,
+        values: { ...secrets, database: config.database },
+        devPlaceholders: config.devPlaceholders,
+        extra: Object.fromEntries(
+            Object.entries(config.extraSecrets).map(([p, e]) => [
+                p,
+                { appCanRead: e.appCanRead, fields: Object.fromEntries(Object.entries(e.fields).map(([f, val]) => [f, pulumi.secret(val)])) },
+            ]),
+        ),
+        auditFile: config.auditLog ? `${LOGS_DIR}/audit.log` : undefined,
+        appTokenDisplayName: config.appTokenDisplayName,
+        appTokenTtl: config.appTokenTtl,
+        appTokenPeriod: config.appTokenPeriod,
+    });
+
+    return {
+        address,
+        uiUrl: `${address}/ui`,
+        containerName: server.containerName,
+        dataVolume: server.dataVolume.name,
+        kvMount: KV_MOUNT,
+        secretPaths: Object.keys(store.secrets).map((p) => `${KV_MOUNT}/${p}`),
+        appReadablePaths: store.appPaths.map((p) => `${KV_MOUNT}/${p}`),
+        appPolicy: store.policy.name,
+        appToken: store.appTokenValue,
+        appTokenAccessor: store.appToken.id,
+        unsealKeys: init.unsealKeys,
+        rootToken: init.rootToken,
+        keyShares: config.keyShares,
+        keyThreshold: config.keyThreshold,
+        sealed: init.sealState.apply((s) => s.sealed ?? null),
+        placeholders: store.placeholders,
+    };
+}
+
+export = vaultStack;
