@@ -305,7 +305,12 @@ export function validateConfig(raw: RawConfig): { config?: StackConfig; errors: 
         }
     }
 
-    const extraSecrets = parseExtraSecrets(raw.extraSecrets?.value, errors);
+    if (raw.extraSecrets !== undefined && !raw.extraSecrets.secret) {
+        errors.push(
+            `\`${NS}:extraSecrets\` holds secret values but is stored in plain text: set each value with \`pulumi config set --secret --path '${NS}:extraSecrets.<path>.fields.<field>' <value>\``,
+        );
+    }
+    const extraSecrets = raw.extraSecrets?.secret === false ? {} : parseExtraSecrets(raw.extraSecrets?.value, errors);
 
     if (errors.length > 0) {
         return { errors };

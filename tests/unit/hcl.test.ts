@@ -1,0 +1,47 @@
+import { renderReadPolicy, renderVaultHcl } from "../../components/hcl";
+import { FIXED_SECRET_PATHS } from "../../components/secretPaths";
+
+describe("renderVaultHcl", () => {
+    test("renders the playbook's step 2 configuration", () => {
+        expect(renderVaultHcl({ apiAddr: "http://127.0.0.1:8200", ui: true })).toBe(`storage "file" {
+  path = "/vault/data"
+}
+
+listener "tcp" {
+  address     = "0.0.0.0:8200"
+  tls_disable = 1
+}
+
+api_addr = "http://127.0.0.1:8200"
+
+ui = true
+
+disable_mlock = true
+`);
+    });
+
+    test("follows the api address and ui flag", () => {
+        const hcl = renderVaultHcl({ apiAddr: "http://127.0.0.1:18200", ui: false });
+        expect(hcl).toContain('api_addr = "http://127.0.0.1:18200"');
+        expect(hcl).toContain("ui = false");
+    });
+});
+
+describe("renderReadPolicy", () => {
+    const policy = renderReadPolicy("secret", FIXED_SECRET_PATHS);
+    const paths = [...policy.matchAll(/^path "([^"]+)"/gm)].map((m) => m[1]);
+    const capabilities = [...policy.matchAll(/capabilities = \[([^\]]*)\]/g)].map((m) => m[1]);
+
+    test("grants read on exactly the five data paths and read/list on their metadata", () => {
+        expect(paths).toEqual(FIXED_SECRET_PATHS.flatMap((p) => [`secret/data/${p}`, `secret/metadata/${p}`]));
+        expect(paths.filter((p) => p!.startsWith("secret/data/"))).toHaveLength(5);
+        expect(capabilities).toEqual(FIXED_SECRET_PATHS.flatMap(() => ['"read"', '"read", "list"']));
+    });
+
+    test("grants no write, no delete, no sudo, no sys/ and no wildcard", () => {
+        expect(policy).not.toMatch(/create|update|delete|patch|sudo|deny/);
+        expect(policy).not.toContain("sys/");
+        expect(policy).not.toContain("*");
+        expect(policy).not.toContain("+");
+    });
+});

@@ -1,0 +1,250 @@
+import type * as pulumiType from "@pulumi/pulumi";
+import { FAKE_INIT, ProgramRun, one, runProgram, settle } from "./mocks";
+
+const SECRETS = {
+    openrouterApiKey: "fake-openrouter-key",
+    telegramBotToken: "fake-telegram-token",
+    telegramChatId: "fake-chat-id",
+    githubToken: "fake-github-token",
+};
+
+describe("the program under mocks, default settings", () => {
+    let run: ProgramRun;
+    beforeAll(async () => {
+        run = await runProgram({ ...SECRETS }, Object.keys(SECRETS));
+        await settle(run);
+    });
+
+    test("declares the expected resources under their components", () => {
+        const types = run.resources.map((r) => `${r.type} ${r.name}`).sort();
+        expect(types).toEqual(
+            [
+                "vault-stack:docker:VaultServer vault",
+                "docker:index/network:Network vault-net",
+                "docker:index/volume:Volume vault-data",
+                "docker:index/volume:Volume vault-logs",
+                "docker:index/remoteImage:RemoteImage vault-image",
+                "docker:index/container:Container vault-container",
+                "vault-stack:vault:VaultInit vault",
+                "command:local:Command vault-init",
+                "vault-stack:vault:SecretsStore vault",
+                "pulumi:providers:vault vault-provider",
+                "vault:index/mount:Mount vault-kv",
+                "vault:index/audit:Audit vault-audit",
+                "random:index/randomPassword:RandomPassword vault-database-password",
+                "random:index/randomBytes:RandomBytes vault-cockpit-jwt-secret",
+                "random:index/randomPassword:RandomPassword vault-cockpit-admin-password",
+                "vault:kv/secretV2:SecretV2 vault-openrouter",
+                "vault:kv/secretV2:SecretV2 vault-telegram",
+                "vault:kv/secretV2:SecretV2 vault-github",
+                "vault:kv/secretV2:SecretV2 vault-database",
+                "vault:kv/secretV2:SecretV2 vault-cockpit",
+                "vault:index/policy:Policy vault-app-policy",
+                "vault:index/token:Token vault-app-token",
+            ].sort(),
+        );
+    });
+
+    test("physical Docker names include the stack", () => {
+        expect(one(run, "docker:index/network:Network").inputs.name).toBe("vault-unit-net");
+        expect(one(run, "docker:index/volume:Volume", "vault-data").inputs.name).toBe("vault-unit-data");
+        expect(one(run, "docker:index/volume:Volume", "vault-logs").inputs.name).toBe("vault-unit-logs");
+        expect(one(run, "docker:index/container:Container").inputs.name).toBe("vault-unit");
+        expect(one(run, "docker:index/network:Network").inputs.driver).toBe("bridge");
+    });
+
+    test("the container runs the server as the playbook says, published on loopback only", () => {
+        const c = one(run, "docker:index/container:Container").inputs;
+        expect(c.ports).toEqual([{ internal: 8200, external: 8200, ip: "127.0.0.1", protocol: "tcp" }]);
+        expect(c.capabilities).toEqual({ adds: ["IPC_LOCK"] });
+        expect(c.restart).toBe("unless-stopped");
+        expect(c.command).toEqual(["server", "-config=/vault/stack/vault.hcl"]);
+        expect(c.envs).toEqual(["VAULT_ADDR=http://127.0.0.1:8200"]);
+        expect(c.image).toBe("sha256:fake");
+        expect(c.volumes).toEqual([
+            { volumeName: "vault-unit-data", containerPath: "/vault/data" },
+            { volumeName: "vault-unit-logs", containerPath: "/vault/logs" },
+        ]);
+        // Ownership of the data directory is fixed on every start, then the image's entrypoint drops privileges.
+        expect(c.entrypoints).toEqual([
+            "/bin/sh",
+            "-c",
+            'chown -R vault:vault /vault/data /vault/logs && exec docker-entrypoint.sh "$@"',
+            "vault-entrypoint",
+        ]);
+        const uploads = c.uploads as { file: string; content: string; permissions: string }[];
+        expect(uploads).toHaveLength(1);
+        expect(uploads[0]!.file).toBe("/vault/stack/vault.hcl");
+        expect(uploads[0]!.permissions).toBe("0444");
+        expect(uploads[0]!.content).toContain('storage "file"');
+        const hc = c.healthcheck as { tests: string[] };
+        expect(hc.tests.join(" ")).toContain("/v1/sys/health?standbyok=true&sealedcode=200&uninitcode=200");
+    });
+
+    test("the image is kept locally on delete; the network is a bridge", () => {
+        expect(one(run, "docker:index/remoteImage:RemoteImage").inputs).toMatchObject({ name: "hashicorp/vault:1.17", keepLocally: true });
+    });
+
+    test("the init command checks sys/init through the ops script, with no secret in its command line", () => {
+        const init = one(run, "command:local:Command").inputs;
+        expect(init.create).toMatch(/vault-ops\.js" init$/);
+        expect(init.update).toBe(init.create);
+        expect(init.logging).toBe("stderr");
+        expect(init.environment).toEqual({ VAULT_ADDR: "http://127.0.0.1:8200", KEY_SHARES: "5", KEY_THRESHOLD: "3" });
+        const script = require("fs").readFileSync(require("path").join(__dirname, "../../scripts/vault-ops.js"), "utf8") as string;
+        expect(script.indexOf('api("GET", "/v1/sys/init")')).toBeGreaterThan(0);
+        expect(script.indexOf('api("GET", "/v1/sys/init")')).toBeLessThan(script.indexOf('api("PUT", "/v1/sys/init"'));
+    });
+
+    test("no secret value appears in any command line or environment given in the clear", () => {
+        const secretValues = [...Object.values(SECRETS), ...FAKE_INIT.unseal_keys_b64, FAKE_INIT.root_token, "fake-app-token"];
+        const lines = [
+            ...run.resources.filter((r) => r.type === "command:local:Command").map((r) => JSON.stringify([r.inputs.create, r.inputs.update, r.inputs.delete, r.inputs.environment])),
+            ...run.invokes.filter((i) => i.token === "command:local:run").map((i) => JSON.stringify([i.inputs.command, i.inputs.environment])),
+        ];
+        expect(lines.length).toBeGreaterThanOrEqual(2);
+        for (const v of secretValues) {
+            for (const l of lines) expect(l).not.toContain(v);
+        }
+    });
+
+    test("unsealing feeds the keys through stdin, never argv", () => {
+        const unseal = run.invokes.find((i) => i.token === "command:local:run" && String(i.inputs.command).endsWith(" unseal"));
+        expect(unseal).toBeDefined();
+        expect(JSON.parse(unseal!.inputs.stdin as string)).toEqual(FAKE_INIT.unseal_keys_b64);
+        expect(unseal!.inputs.logging).toBe("stderr");
+    });
+
+    test("the Vault provider uses the root token as a secret with a short-lived child token", () => {
+        const p = one(run, "pulumi:providers:vault").inputs;
+        expect(p.address).toBe("http://127.0.0.1:8200");
+        expect(p.skipChildToken).toBe("false"); // provider inputs travel as strings
+        expect(p.maxLeaseTtlSeconds).toBe("1200");
+        expect(p.token).toBe(FAKE_INIT.root_token);
+        expect(one(run, "pulumi:providers:vault").secretInputs).toContain("token");
+    });
+
+    test("KV v2 at secret/, the five secrets with exactly the playbook's fields", async () => {
+        expect(one(run, "vault:index/mount:Mount").inputs).toMatchObject({ path: "secret", type: "kv", options: { version: "2" } });
+        const fields = Object.fromEntries(
+            run.resources.filter((r) => r.type === "vault:kv/secretV2:SecretV2").map((r) => [r.inputs.name, JSON.parse(r.inputs.dataJson as string)]),
+        );
+        expect(fields).toEqual({
+            openrouter: { api_key: "fake-openrouter-key" },
+            telegram: { bot_token: "fake-telegram-token", chat_id: "fake-chat-id" },
+            github: { token: "fake-github-token" },
+            database: { host: "127.0.0.1", port: "5432", name: "oa_system", user: "oa_admin", password: "fake-password-vault-database-password" },
+            cockpit: { jwt_secret: "ab".repeat(32), admin_password: "fake-password-vault-cockpit-admin-password" },
+        });
+        for (const r of run.resources.filter((x) => x.type === "vault:kv/secretV2:SecretV2")) {
+            expect(r.inputs.mount).toBe("secret");
+            expect(r.secretInputs).toEqual(["dataJson"]);
+        }
+    });
+
+    test("generated secrets: 32 random bytes (hex) for the JWT secret, passwords without special characters", () => {
+        expect(one(run, "random:index/randomBytes:RandomBytes").inputs).toEqual({ length: 32 });
+        expect(one(run, "random:index/randomPassword:RandomPassword", "vault-database-password").inputs).toEqual({ length: 32, special: false });
+        expect(one(run, "random:index/randomPassword:RandomPassword", "vault-cockpit-admin-password").inputs).toEqual({ length: 24, special: false });
+    });
+
+    test("a file audit device writes to the logs volume", () => {
+        expect(one(run, "vault:index/audit:Audit").inputs).toMatchObject({ type: "file", path: "file", options: { file_path: "/vault/logs/audit.log" } });
+    });
+
+    test("the policy reads exactly the five paths", () => {
+        const p = one(run, "vault:index/policy:Policy").inputs;
+        expect(p.name).toBe("openclaw-app-read");
+        const paths = [...(p.policy as string).matchAll(/^path "([^"]+)"/gm)].map((m) => m[1]);
+        expect(paths.filter((x) => x!.startsWith("secret/data/"))).toEqual(["openrouter", "telegram", "github", "database", "cockpit"].map((x) => `secret/data/${x}`));
+        expect(p.policy).not.toMatch(/"(create|update|delete|sudo)"/);
+        expect(p.policy).not.toContain("sys/");
+    });
+
+    test("the app token is an orphan, renewable, 720h, named openclaw-app, with the read policy only", () => {
+        expect(one(run, "vault:index/token:Token").inputs).toEqual({
+            displayName: "openclaw-app",
+            policies: ["openclaw-app-read"],
+            ttl: "720h",
+            renewable: true,
+            noParent: true,
+        });
+    });
+
+    test("keys, root token and app token outputs are secret and hold the init values", async () => {
+        const o = run.outputs as Record<string, pulumiType.Output<unknown>>;
+        for (const k of ["unsealKeys", "rootToken", "appToken"]) {
+            expect(await run.pulumi.isSecret(o[k]!)).toBe(true);
+        }
+        expect(await run.value(o.unsealKeys!)).toEqual(FAKE_INIT.unseal_keys_b64);
+        expect(await run.value(o.rootToken!)).toBe(FAKE_INIT.root_token);
+        expect(await run.value(o.appToken!)).toBe("fake-app-token");
+        expect(run.outputs.secretPaths).toEqual(["secret/openrouter", "secret/telegram", "secret/github", "secret/database", "secret/cockpit"]);
+        expect(run.outputs.address).toBe("http://127.0.0.1:8200");
+        expect(run.outputs.uiUrl).toBe("http://127.0.0.1:8200/ui");
+    });
+});
+
+describe("the program under mocks, other settings", () => {
+    test("supplied generated secrets are used as given; no random resources", async () => {
+        const given = { ...SECRETS, databasePassword: "fake-db-pass", cockpitJwtSecret: "fake-jwt", cockpitAdminPassword: "fake-admin" };
+        const run = await runProgram(given, Object.keys(given));
+        await settle(run);
+        expect(run.resources.filter((r) => r.type.startsWith("random:"))).toEqual([]);
+    });
+
+    test("dev placeholders are marked and listed", async () => {
+        const run = await runProgram({ devPlaceholders: "true" }, []);
+        await settle(run);
+        const openrouter = run.resources.find((r) => r.type === "vault:kv/secretV2:SecretV2" && r.inputs.name === "openrouter")!;
+        expect(JSON.parse(openrouter.inputs.dataJson as string).api_key).toBe(
+            "DEV-PLACEHOLDER: not a real value; set it with pulumi config set --secret vault-stack:openrouterApiKey",
+        );
+        expect(run.outputs.placeholders).toEqual(["openrouterApiKey", "telegramBotToken", "telegramChatId", "githubToken"]);
+    });
+
+    test("adoption keys reach the init step as secret environment only", async () => {
+        const cfg = { ...SECRETS, adoptUnsealKeys: "fake-a,fake-b,fake-c", adoptRootToken: "fake-adopt-root" };
+        const run = await runProgram(cfg, Object.keys(cfg));
+        await settle(run);
+        const init = one(run, "command:local:Command").inputs;
+        expect((init.environment as Record<string, string>).ADOPT_UNSEAL_KEYS).toBe("fake-a,fake-b,fake-c");
+        expect(init.create).not.toContain("fake-a");
+        expect(one(run, "command:local:Command").secretInputs).toEqual(["environment"]);
+    });
+
+    test("other port, bind address and token settings reach the resources", async () => {
+        const cfg = { ...SECRETS, port: "18200", bindAddress: "127.0.0.2", appTokenTtl: "24h", appTokenDisplayName: "svc", keyShares: "3", keyThreshold: "2", auditLog: "false" };
+        const run = await runProgram(cfg, Object.keys(SECRETS));
+        await settle(run);
+        expect(one(run, "docker:index/container:Container").inputs.ports).toEqual([{ internal: 8200, external: 18200, ip: "127.0.0.2", protocol: "tcp" }]);
+        expect(one(run, "command:local:Command").inputs.environment).toEqual({ VAULT_ADDR: "http://127.0.0.2:18200", KEY_SHARES: "3", KEY_THRESHOLD: "2" });
+        expect(one(run, "vault:index/token:Token").inputs).toMatchObject({ ttl: "24h", displayName: "svc" });
+        expect(run.resources.some((r) => r.type === "vault:index/audit:Audit")).toBe(false);
+    });
+
+    test("extra secret paths are written and readable by the app only when flagged", async () => {
+        const extra = JSON.stringify({ "team/app": { fields: { api_key: "fake-x" }, appCanRead: true }, hidden: { fields: { k: "fake-y" } } });
+        const run = await runProgram({ ...SECRETS, extraSecrets: extra }, [...Object.keys(SECRETS), "extraSecrets"]);
+        await settle(run);
+        const names = run.resources.filter((r) => r.type === "vault:kv/secretV2:SecretV2").map((r) => r.inputs.name);
+        expect(names).toEqual(expect.arrayContaining(["team/app", "hidden"]));
+        const policy = one(run, "vault:index/policy:Policy").inputs.policy as string;
+        expect(policy).toContain('path "secret/data/team/app"');
+        expect(policy).not.toContain("hidden");
+    });
+
+    test("during preview the unseal step only reads the status and gets no keys", async () => {
+        const run = await runProgram({ ...SECRETS }, Object.keys(SECRETS), { dryRun: true });
+        await settle(run);
+        const runs = run.invokes.filter((i) => i.token === "command:local:run");
+        expect(runs.map((i) => String(i.inputs.command).split(" ").pop())).toEqual(["status"]);
+        expect(runs[0]!.inputs.stdin).toBeUndefined();
+    });
+
+    test("invalid config fails before any resource is declared", async () => {
+        await expect(runProgram({ ...SECRETS, keyThreshold: "9" }, Object.keys(SECRETS))).rejects.toThrow(
+            "`vault-stack:keyThreshold` (9) is larger than `vault-stack:keyShares` (5)",
+        );
+    });
+});
