@@ -264,7 +264,11 @@ export function validateConfig(raw: RawConfig): { config?: StackConfig; errors: 
     const dbPort = get("databasePort")!.trim();
     parseInteger("databasePort", dbPort, 1, 65535, 5432, errors);
     const database = { host: get("databaseHost")!.trim(), port: dbPort, name: get("databaseName")!.trim(), user: get("databaseUser")!.trim() };
-    for (const [key, value] of [["databaseHost", database.host], ["databaseName", database.name], ["databaseUser", database.user]] as const) {
+    for (const [key, value] of [
+        ["databaseHost", database.host],
+        ["databaseName", database.name],
+        ["databaseUser", database.user],
+    ] as const) {
         if (value === "") {
             errors.push(`\`${NS}:${key}\` is empty: set ${set(key, DEFAULTS[key]!)}`);
         }
@@ -294,7 +298,9 @@ export function validateConfig(raw: RawConfig): { config?: StackConfig; errors: 
     const adopt = supplied.has("adoptUnsealKeys") || supplied.has("adoptRootToken");
     if (adopt && !(supplied.has("adoptUnsealKeys") && supplied.has("adoptRootToken"))) {
         const missing = supplied.has("adoptUnsealKeys") ? "adoptRootToken" : "adoptUnsealKeys";
-        errors.push(`\`${NS}:${missing}\` is missing: adopting an initialised server needs both the unseal keys and the root token: set it with ${setSecret(missing)}`);
+        errors.push(
+            `\`${NS}:${missing}\` is missing: adopting an initialised server needs both the unseal keys and the root token: set it with ${setSecret(missing)}`,
+        );
     }
     if (supplied.has("adoptUnsealKeys")) {
         const n = splitKeys(raw.adoptUnsealKeys!.value).length;
@@ -357,7 +363,9 @@ export function splitKeys(text: string): string[] {
 /** The thrown error for invalid config: every problem, one per line. */
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
-        super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was changed:\n  - ${problems.join("\n  - ")}`);
+        super(
+            `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was changed:\n  - ${problems.join("\n  - ")}`,
+        );
         this.name = "ConfigError";
     }
 }

@@ -75,7 +75,9 @@ The unseal keys, root token and app token are in the stack's encrypted state, ne
 Give each key to a different person (playbook step 6), then delete any local copy.`);
     const placeholders = (o.placeholders?.value ?? []) as string[];
     if (placeholders.length > 0) {
-        note(`Dev placeholders stored for: ${placeholders.join(", ")}. Set real values with \`pulumi config set --secret ${NS}:<key> <value>\`, then \`npm run up\`.`);
+        note(
+            `Dev placeholders stored for: ${placeholders.join(", ")}. Set real values with \`pulumi config set --secret ${NS}:<key> <value>\`, then \`npm run up\`.`,
+        );
     }
 }
 

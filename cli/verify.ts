@@ -40,22 +40,40 @@ export async function verify(v: VerifyInputs): Promise<Check[]> {
         return checks;
     }
     add("reachable", true, v.address);
-    if (!add("initialized", status.initialized === true, status.initialized === true ? "Initialized = true" : "server is not yet initialized: run `npm run up`")) {
+    if (
+        !add("initialized", status.initialized === true, status.initialized === true ? "Initialized = true" : "server is not yet initialized: run `npm run up`")
+    ) {
         return checks;
     }
-    if (!add("unsealed", status.sealed === false, status.sealed === false ? "Sealed = false" : `Vault is sealed (${String(status.progress)}/${String(status.t)}): run \`npm run unseal\` (or \`npm run up\`)`)) {
+    if (
+        !add(
+            "unsealed",
+            status.sealed === false,
+            status.sealed === false
+                ? "Sealed = false"
+                : `Vault is sealed (${String(status.progress)}/${String(status.t)}): run \`npm run unseal\` (or \`npm run up\`)`,
+        )
+    ) {
         return checks;
     }
 
     const ui = await vaultApi(v.address, "GET", `/v1/sys/internal/ui/mounts/${v.kvMount}`, { token: v.appToken });
     const mount = (ui.json.data ?? {}) as { type?: string; options?: { version?: string } };
-    add("kv mount", ui.status === 200 && mount.type === "kv" && mount.options?.version === "2", `${v.kvMount}/ type=${String(mount.type)} version=${String(mount.options?.version)} (HTTP ${ui.status})`);
+    add(
+        "kv mount",
+        ui.status === 200 && mount.type === "kv" && mount.options?.version === "2",
+        `${v.kvMount}/ type=${String(mount.type)} version=${String(mount.options?.version)} (HTTP ${ui.status})`,
+    );
 
     if (v.rootToken !== undefined) {
         const list = await vaultApi(v.address, "LIST", `/v1/${v.kvMount}/metadata/`, { token: v.rootToken });
         const keys = ((list.json.data as { keys?: string[] } | undefined)?.keys ?? []).map((k) => `${v.kvMount}/${k.replace(/\/$/, "")}`);
         const missing = v.secretPaths.filter((p) => !keys.some((k) => p === k || p.startsWith(`${k}/`)));
-        add("secret list", list.status === 200 && missing.length === 0, missing.length === 0 ? keys.join(", ") : `missing: ${missing.join(", ")} (HTTP ${list.status})`);
+        add(
+            "secret list",
+            list.status === 200 && missing.length === 0,
+            missing.length === 0 ? keys.join(", ") : `missing: ${missing.join(", ")} (HTTP ${list.status})`,
+        );
     }
 
     for (const p of v.secretPaths) {

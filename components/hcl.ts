@@ -42,15 +42,9 @@ export function renderVaultHcl(s: VaultHclSettings): string {
  */
 export function renderReadPolicy(mount: string, paths: readonly string[]): string {
     const blocks = paths.map((p) =>
-        [
-            `path "${mount}/data/${p}" {`,
-            `  capabilities = ["read"]`,
-            `}`,
-            ``,
-            `path "${mount}/metadata/${p}" {`,
-            `  capabilities = ["read", "list"]`,
-            `}`,
-        ].join("\n"),
+        [`path "${mount}/data/${p}" {`, `  capabilities = ["read"]`, `}`, ``, `path "${mount}/metadata/${p}" {`, `  capabilities = ["read", "list"]`, `}`].join(
+            "\n",
+        ),
     );
     return `# Read-only access to the application's secrets; managed by Pulumi.\n\n${blocks.join("\n\n")}\n`;
 }

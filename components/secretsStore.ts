@@ -106,8 +106,7 @@ export class SecretsStore extends pulumi.ComponentResource {
             new vault.Audit(`${name}-audit`, { type: "file", path: "file", options: { file_path: args.auditFile }, description: "Log of every access" }, v);
         }
 
-        const generated = (given: pulumi.Input<string> | undefined, make: () => pulumi.Output<string>): pulumi.Input<string> =>
-            given ?? make();
+        const generated = (given: pulumi.Input<string> | undefined, make: () => pulumi.Output<string>): pulumi.Input<string> => given ?? make();
         const placeholders: string[] = [];
         const required = (key: string, given?: pulumi.Input<string>): pulumi.Input<string> => {
             if (given !== undefined) {
@@ -135,7 +134,8 @@ export class SecretsStore extends pulumi.ComponentResource {
                 // 32 random bytes as hex, like the playbook's `openssl rand -hex 32`.
                 jwt_secret: generated(
                     val.cockpitJwtSecret,
-                    () => new random.RandomBytes(`${name}-cockpit-jwt-secret`, { length: 32 }, { parent: this, additionalSecretOutputs: ["hex", "base64"] }).hex,
+                    () =>
+                        new random.RandomBytes(`${name}-cockpit-jwt-secret`, { length: 32 }, { parent: this, additionalSecretOutputs: ["hex", "base64"] }).hex,
                 ),
                 admin_password: generated(val.cockpitAdminPassword, () => password("cockpit-admin-password", 24)),
             },

@@ -29,7 +29,9 @@ export function parseInitOutput(stdout: string): InitResult {
     try {
         parsed = JSON.parse(stdout);
     } catch {
-        throw new Error(`the init step printed ${stdout.length} characters that are not JSON; its record in the state is damaged (see docs/operations.md, "Adopting a server")`);
+        throw new Error(
+            `the init step printed ${stdout.length} characters that are not JSON; its record in the state is damaged (see docs/operations.md, "Adopting a server")`,
+        );
     }
     const p = parsed as { unseal_keys_b64?: unknown; root_token?: unknown; source?: unknown };
     if (!Array.isArray(p.unseal_keys_b64) || p.unseal_keys_b64.length === 0 || p.unseal_keys_b64.some((k) => typeof k !== "string" || k === "")) {

@@ -109,7 +109,9 @@ async function unsealWith(keys) {
         const r = await api("POST", "/v1/sys/unseal", { key: keys[i] });
         if (r.status !== 200) {
             const reason = (r.json.errors || []).join("; ").replace(/[A-Za-z0-9+/=]{20,}/g, "<redacted>");
-            fail(`unseal key ${i + 1} of ${keys.length} was rejected (HTTP ${r.status}: ${reason || "no reason given"}); check the keys: \`pulumi stack output --show-secrets unsealKeys\``);
+            fail(
+                `unseal key ${i + 1} of ${keys.length} was rejected (HTTP ${r.status}: ${reason || "no reason given"}); check the keys: \`pulumi stack output --show-secrets unsealKeys\``,
+            );
         }
         s = r.json;
         say(`unseal progress ${s.sealed ? s.progress : threshold}/${threshold}`);
@@ -146,9 +148,7 @@ async function init() {
             fail(`PUT /v1/sys/init answered HTTP ${r.status}: ${(r.json.errors || []).join("; ")}`);
         }
         say(`initialised with ${shares} key shares, threshold ${threshold}`);
-        process.stdout.write(
-            JSON.stringify({ unseal_keys_b64: r.json.keys_base64, root_token: r.json.root_token, source: "init", shares, threshold }),
-        );
+        process.stdout.write(JSON.stringify({ unseal_keys_b64: r.json.keys_base64, root_token: r.json.root_token, source: "init", shares, threshold }));
         return;
     }
     const adoptKeys = parseKeys(process.env.ADOPT_UNSEAL_KEYS);
@@ -167,9 +167,7 @@ async function init() {
         fail(`the handed-in root token was refused (HTTP ${who.status}): check \`vault-stack:adoptRootToken\``);
     }
     say("adopted the initialised server with the handed-in keys");
-    process.stdout.write(
-        JSON.stringify({ unseal_keys_b64: adoptKeys, root_token: adoptToken, source: "adopted", shares: status.n, threshold: status.t }),
-    );
+    process.stdout.write(JSON.stringify({ unseal_keys_b64: adoptKeys, root_token: adoptToken, source: "adopted", shares: status.n, threshold: status.t }));
 }
 
 async function unseal() {

@@ -40,31 +40,63 @@ describe("validateConfig: defaults", () => {
 
 describe("validateConfig: each rule with its exact message", () => {
     test.each<[string, Record<string, string>, string]>([
-        ["threshold above shares", { keyShares: "5", keyThreshold: "6" }, "`vault-stack:keyThreshold` (6) is larger than `vault-stack:keyShares` (5): set `pulumi config set vault-stack:keyThreshold 3`"],
+        [
+            "threshold above shares",
+            { keyShares: "5", keyThreshold: "6" },
+            "`vault-stack:keyThreshold` (6) is larger than `vault-stack:keyShares` (5): set `pulumi config set vault-stack:keyThreshold 3`",
+        ],
         [
             "threshold 1 with 5 shares",
             { keyShares: "5", keyThreshold: "1" },
             "`vault-stack:keyThreshold` (1) must be at least 2 when `vault-stack:keyShares` (5) is more than 1, or one share opens everything: set `pulumi config set vault-stack:keyThreshold 3`",
         ],
         ["0 shares", { keyShares: "0" }, "`vault-stack:keyShares` (0) must be a whole number from 1 to 255: set `pulumi config set vault-stack:keyShares 5`"],
-        ["256 shares", { keyShares: "256" }, "`vault-stack:keyShares` (256) must be a whole number from 1 to 255: set `pulumi config set vault-stack:keyShares 5`"],
+        [
+            "256 shares",
+            { keyShares: "256" },
+            "`vault-stack:keyShares` (256) must be a whole number from 1 to 255: set `pulumi config set vault-stack:keyShares 5`",
+        ],
         ["port 0", { port: "0" }, "`vault-stack:port` (0) must be a whole number from 1 to 65535: set `pulumi config set vault-stack:port 8200`"],
-        ["malformed TTL", { appTokenTtl: "30 days" }, "`vault-stack:appTokenTtl` (30 days) is not a Go duration such as 720h or 1h30m: set `pulumi config set vault-stack:appTokenTtl 720h`"],
+        [
+            "malformed TTL",
+            { appTokenTtl: "30 days" },
+            "`vault-stack:appTokenTtl` (30 days) is not a Go duration such as 720h or 1h30m: set `pulumi config set vault-stack:appTokenTtl 720h`",
+        ],
         [
             "TTL over the maximum",
             { appTokenTtl: "769h" },
             "`vault-stack:appTokenTtl` (769h) is longer than Vault's maximum token TTL of 768h: set `pulumi config set vault-stack:appTokenTtl 720h`, or make the token periodic with `pulumi config set vault-stack:appTokenPeriod 720h`",
         ],
-        ["malformed period", { appTokenPeriod: "often" }, "`vault-stack:appTokenPeriod` (often) is not a Go duration such as 720h: set `pulumi config set vault-stack:appTokenPeriod 720h`"],
+        [
+            "malformed period",
+            { appTokenPeriod: "often" },
+            "`vault-stack:appTokenPeriod` (often) is not a Go duration such as 720h: set `pulumi config set vault-stack:appTokenPeriod 720h`",
+        ],
         [
             "non-loopback bind without TLS",
             { bindAddress: "0.0.0.0" },
             "`vault-stack:bindAddress` (0.0.0.0) publishes Vault beyond this host while TLS is off, so tokens and unseal keys would cross the network in clear text: set `pulumi config set vault-stack:bindAddress 127.0.0.1` (reach it through a tunnel such as Tailscale), or accept the risk with `pulumi config set vault-stack:allowInsecureBind true`",
         ],
-        ["bind address not an address", { bindAddress: "vault.example" }, "`vault-stack:bindAddress` (vault.example) must be an IPv4 address such as 127.0.0.1: set `pulumi config set vault-stack:bindAddress 127.0.0.1`"],
-        ["bad boolean", { protect: "yes" }, "`vault-stack:protect` (yes) must be true or false: set `pulumi config set vault-stack:protect true` or `pulumi config set vault-stack:protect false`"],
-        ["bad image", { image: "Not An Image" }, "`vault-stack:image` (Not An Image) is not a Docker image reference like hashicorp/vault:1.17: set `pulumi config set vault-stack:image hashicorp/vault:1.17`"],
-        ["bad display name", { appTokenDisplayName: "my app" }, "`vault-stack:appTokenDisplayName` (my app) must be 1 to 64 letters, digits, '.', '_' or '-': set `pulumi config set vault-stack:appTokenDisplayName openclaw-app`"],
+        [
+            "bind address not an address",
+            { bindAddress: "vault.example" },
+            "`vault-stack:bindAddress` (vault.example) must be an IPv4 address such as 127.0.0.1: set `pulumi config set vault-stack:bindAddress 127.0.0.1`",
+        ],
+        [
+            "bad boolean",
+            { protect: "yes" },
+            "`vault-stack:protect` (yes) must be true or false: set `pulumi config set vault-stack:protect true` or `pulumi config set vault-stack:protect false`",
+        ],
+        [
+            "bad image",
+            { image: "Not An Image" },
+            "`vault-stack:image` (Not An Image) is not a Docker image reference like hashicorp/vault:1.17: set `pulumi config set vault-stack:image hashicorp/vault:1.17`",
+        ],
+        [
+            "bad display name",
+            { appTokenDisplayName: "my app" },
+            "`vault-stack:appTokenDisplayName` (my app) must be 1 to 64 letters, digits, '.', '_' or '-': set `pulumi config set vault-stack:appTokenDisplayName openclaw-app`",
+        ],
         ["unknown key", { keyshares: "5" }, "`vault-stack:keyshares` is not a setting of this program"],
         ["empty database name", { databaseName: " " }, "`vault-stack:databaseName` is empty: set `pulumi config set vault-stack:databaseName oa_system`"],
     ])("%s", (_name, plain, message) => {
@@ -122,14 +154,23 @@ describe("extraSecrets", () => {
     const extra = (v: unknown): RawConfig => ({ ...raw({}), extraSecrets: { value: JSON.stringify(v), secret: true } });
 
     test("a valid map is parsed", () => {
-        const { config, errors } = validateConfig(extra({ "team/app": { fields: { api_key: "fake-1" }, appCanRead: true }, other: { fields: { x: "fake-2" } } }));
+        const { config, errors } = validateConfig(
+            extra({ "team/app": { fields: { api_key: "fake-1" }, appCanRead: true }, other: { fields: { x: "fake-2" } } }),
+        );
         expect(errors).toEqual([]);
-        expect(config!.extraSecrets).toEqual({ "team/app": { fields: { api_key: "fake-1" }, appCanRead: true }, other: { fields: { x: "fake-2" }, appCanRead: false } });
+        expect(config!.extraSecrets).toEqual({
+            "team/app": { fields: { api_key: "fake-1" }, appCanRead: true },
+            other: { fields: { x: "fake-2" }, appCanRead: false },
+        });
     });
 
     test.each<[string, unknown, string]>([
-        ["bad path", { "bad path!": { fields: { a: "b" } } }, "`vault-stack:extraSecrets.bad path!`: the path \"bad path!\" is not allowed"],
-        ["collision", { github: { fields: { a: "b" } } }, "`vault-stack:extraSecrets.github`: the path \"github\" collides with the playbook's secret/github; choose another path"],
+        ["bad path", { "bad path!": { fields: { a: "b" } } }, '`vault-stack:extraSecrets.bad path!`: the path "bad path!" is not allowed'],
+        [
+            "collision",
+            { github: { fields: { a: "b" } } },
+            '`vault-stack:extraSecrets.github`: the path "github" collides with the playbook\'s secret/github; choose another path',
+        ],
         ["no fields", { app: { fields: {} } }, "`vault-stack:extraSecrets.app` has no fields"],
         ["empty field name", { app: { fields: { "": "b" } } }, "`vault-stack:extraSecrets.app` has an empty field name"],
         ["not a map", ["a"], "`vault-stack:extraSecrets` must be a map of path to { fields, appCanRead }"],

@@ -68,7 +68,10 @@ export async function runProgram(config: Record<string, string>, secretKeys: str
         pulumi = require("@pulumi/pulumi");
         const full: Record<string, string> = {};
         for (const [k, v] of Object.entries(config)) full[`vault-stack:${k}`] = v;
-        pulumi.runtime.setAllConfig(full, secretKeys.map((k) => `vault-stack:${k}`));
+        pulumi.runtime.setAllConfig(
+            full,
+            secretKeys.map((k) => `vault-stack:${k}`),
+        );
         // Imported after the config and mocks are in place (setMocks is awaited below before running).
         program = require("../../index");
     });
@@ -76,7 +79,9 @@ export async function runProgram(config: Record<string, string>, secretKeys: str
         {
             newResource(args) {
                 const inputs = reveal(args.inputs) as Record<string, unknown>;
-                const secretInputs = Object.entries(args.inputs as Record<string, unknown>).filter(([, v]) => holdsSecret(v)).map(([k]) => k);
+                const secretInputs = Object.entries(args.inputs as Record<string, unknown>)
+                    .filter(([, v]) => holdsSecret(v))
+                    .map(([k]) => k);
                 resources.push({ type: args.type, name: args.name, inputs, secretInputs });
                 const state: Record<string, unknown> = { ...inputs };
                 if (args.type === "command:local:Command") state.stdout = JSON.stringify(FAKE_INIT);

@@ -66,12 +66,7 @@ describe("the program under mocks, default settings", () => {
             { volumeName: "vault-unit-logs", containerPath: "/vault/logs" },
         ]);
         // Ownership of the data directory is fixed on every start, then the image's entrypoint drops privileges.
-        expect(c.entrypoints).toEqual([
-            "/bin/sh",
-            "-c",
-            'chown -R vault:vault /vault/data /vault/logs && exec docker-entrypoint.sh "$@"',
-            "vault-entrypoint",
-        ]);
+        expect(c.entrypoints).toEqual(["/bin/sh", "-c", 'chown -R vault:vault /vault/data /vault/logs && exec docker-entrypoint.sh "$@"', "vault-entrypoint"]);
         const uploads = c.uploads as { file: string; content: string; permissions: string }[];
         expect(uploads).toHaveLength(1);
         expect(uploads[0]!.file).toBe("/vault/stack/vault.hcl");
@@ -99,7 +94,9 @@ describe("the program under mocks, default settings", () => {
     test("no secret value appears in any command line or environment given in the clear", () => {
         const secretValues = [...Object.values(SECRETS), ...FAKE_INIT.unseal_keys_b64, FAKE_INIT.root_token, "fake-app-token"];
         const lines = [
-            ...run.resources.filter((r) => r.type === "command:local:Command").map((r) => JSON.stringify([r.inputs.create, r.inputs.update, r.inputs.delete, r.inputs.environment])),
+            ...run.resources
+                .filter((r) => r.type === "command:local:Command")
+                .map((r) => JSON.stringify([r.inputs.create, r.inputs.update, r.inputs.delete, r.inputs.environment])),
             ...run.invokes.filter((i) => i.token === "command:local:run").map((i) => JSON.stringify([i.inputs.command, i.inputs.environment])),
         ];
         expect(lines.length).toBeGreaterThanOrEqual(2);
@@ -156,7 +153,9 @@ describe("the program under mocks, default settings", () => {
         const p = one(run, "vault:index/policy:Policy").inputs;
         expect(p.name).toBe("openclaw-app-read");
         const paths = [...(p.policy as string).matchAll(/^path "([^"]+)"/gm)].map((m) => m[1]);
-        expect(paths.filter((x) => x!.startsWith("secret/data/"))).toEqual(["openrouter", "telegram", "github", "database", "cockpit"].map((x) => `secret/data/${x}`));
+        expect(paths.filter((x) => x!.startsWith("secret/data/"))).toEqual(
+            ["openrouter", "telegram", "github", "database", "cockpit"].map((x) => `secret/data/${x}`),
+        );
         expect(p.policy).not.toMatch(/"(create|update|delete|sudo)"/);
         expect(p.policy).not.toContain("sys/");
     });
@@ -214,7 +213,16 @@ describe("the program under mocks, other settings", () => {
     });
 
     test("other port, bind address and token settings reach the resources", async () => {
-        const cfg = { ...SECRETS, port: "18200", bindAddress: "127.0.0.2", appTokenTtl: "24h", appTokenDisplayName: "svc", keyShares: "3", keyThreshold: "2", auditLog: "false" };
+        const cfg = {
+            ...SECRETS,
+            port: "18200",
+            bindAddress: "127.0.0.2",
+            appTokenTtl: "24h",
+            appTokenDisplayName: "svc",
+            keyShares: "3",
+            keyThreshold: "2",
+            auditLog: "false",
+        };
         const run = await runProgram(cfg, Object.keys(SECRETS));
         await settle(run);
         expect(one(run, "docker:index/container:Container").inputs.ports).toEqual([{ internal: 8200, external: 18200, ip: "127.0.0.2", protocol: "tcp" }]);
