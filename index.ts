@@ -50,6 +50,7 @@ function vaultStack() {
         appTokenDisplayName: config.appTokenDisplayName,
         appTokenTtl: config.appTokenTtl,
         appTokenPeriod: config.appTokenPeriod,
+        adopt: config.adopt,
     });
 
     return {

@@ -1,8 +1,10 @@
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
 import { renderReadPolicy } from "./hcl";
 import { FIXED_SECRET_PATHS, KV_MOUNT, SECRET_FIELDS } from "./secretPaths";
+import { opsCommand } from "./vaultInit";
 
 /** Marker stored instead of a credential the operator has not supplied (dev stacks only). */
 export const PLACEHOLDER_PREFIX = "DEV-PLACEHOLDER";
@@ -57,7 +59,15 @@ export interface SecretsStoreArgs {
     readonly appTokenTtl: string;
     /** Period of the app token, making it periodic. */
     readonly appTokenPeriod?: string;
+    /**
+     * The server was adopted (initialised before this stack): import the existing KV mount and keep
+     * the stored values of generated fields instead of generating new ones. @default false
+     */
+    readonly adopt: boolean;
 }
+
+/** Paths whose fields this program may generate, so adoption reads their stored values first. */
+const GENERATED_PATHS = ["database", "cockpit"];
 
 /**
  * The Vault side (playbook steps 9 to 12): a KV v2 engine at secret/, the secrets, a file audit
@@ -97,16 +107,40 @@ export class SecretsStore extends pulumi.ComponentResource {
         );
         const v = { parent: this, provider: this.provider };
 
+        // Retained on delete: `pulumi destroy` must never take the stored secrets with it. An
+        // adopted server already has the mount (playbook step 9 or an earlier stack): import it.
         this.mount = new vault.Mount(
             `${name}-kv`,
-            { path: KV_MOUNT, type: "kv", options: { version: "2" }, description: "Application secrets (KV v2), managed by Pulumi" },
-            v,
+            { path: KV_MOUNT, type: "kv", options: { version: "2" } },
+            { ...v, retainOnDelete: true, import: args.adopt ? KV_MOUNT : undefined },
         );
         if (args.auditFile !== undefined) {
             new vault.Audit(`${name}-audit`, { type: "file", path: "file", options: { file_path: args.auditFile }, description: "Log of every access" }, v);
         }
 
-        const generated = (given: pulumi.Input<string> | undefined, make: () => pulumi.Output<string>): pulumi.Input<string> => given ?? make();
+        // On adoption, generated fields keep what the server already stores.
+        const stored = args.adopt
+            ? command.local
+                  .runOutput(
+                      {
+                          command: opsCommand("read"),
+                          environment: { VAULT_ADDR: pulumi.output(args.address) },
+                          stdin: pulumi.secret(
+                              pulumi.all([args.rootToken, this.mount.path]).apply(([token, mount]) => JSON.stringify({ token, mount, paths: GENERATED_PATHS })),
+                          ),
+                          logging: "stderr",
+                      },
+                      { parent: this },
+                  )
+                  .stdout.apply((out) => JSON.parse(out) as Record<string, Record<string, string> | null>)
+            : undefined;
+        const generated = (given: pulumi.Input<string> | undefined, make: () => pulumi.Output<string>, path: string, field: string): pulumi.Input<string> => {
+            if (given !== undefined) {
+                return given;
+            }
+            const fresh = make();
+            return stored === undefined ? fresh : pulumi.secret(pulumi.all([stored, fresh]).apply(([s, f]) => s[path]?.[field] ?? f));
+        };
         const placeholders: string[] = [];
         const required = (key: string, given?: pulumi.Input<string>): pulumi.Input<string> => {
             if (given !== undefined) {
@@ -128,7 +162,7 @@ export class SecretsStore extends pulumi.ComponentResource {
             github: { token: required("githubToken", val.githubToken) },
             database: {
                 ...val.database,
-                password: generated(val.databasePassword, () => password("database-password", 32)),
+                password: generated(val.databasePassword, () => password("database-password", 32), "database", "password"),
             },
             cockpit: {
                 // 32 random bytes as hex, like the playbook's `openssl rand -hex 32`.
@@ -136,8 +170,10 @@ export class SecretsStore extends pulumi.ComponentResource {
                     val.cockpitJwtSecret,
                     () =>
                         new random.RandomBytes(`${name}-cockpit-jwt-secret`, { length: 32 }, { parent: this, additionalSecretOutputs: ["hex", "base64"] }).hex,
+                    "cockpit",
+                    "jwt_secret",
                 ),
-                admin_password: generated(val.cockpitAdminPassword, () => password("cockpit-admin-password", 24)),
+                admin_password: generated(val.cockpitAdminPassword, () => password("cockpit-admin-password", 24), "cockpit", "admin_password"),
             },
         };
         for (const [path, fields] of Object.entries(data)) {
@@ -160,7 +196,9 @@ export class SecretsStore extends pulumi.ComponentResource {
                     name: path,
                     dataJson: pulumi.secret(pulumi.output(fields).apply((f) => JSON.stringify(f))),
                 },
-                { ...v, additionalSecretOutputs: ["dataJson", "data"] },
+                // Retained on delete: removing a path from the config or destroying the stack
+                // leaves the stored secret in place.
+                { ...v, additionalSecretOutputs: ["dataJson", "data"], retainOnDelete: true },
             );
         }
 

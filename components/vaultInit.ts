@@ -56,7 +56,7 @@ export function parseSealState(stdout: string): SealState {
 export const OPS_SCRIPT = path.join(__dirname, "..", "scripts", "vault-ops.js");
 
 /** The shell-free command line that runs the ops script in a mode; no secret is ever part of it. */
-export function opsCommand(mode: "init" | "unseal" | "status"): string {
+export function opsCommand(mode: "init" | "unseal" | "status" | "read"): string {
     return `"${process.execPath}" "${OPS_SCRIPT}" ${mode}`;
 }
 

@@ -4,6 +4,7 @@
 //   node vault-ops.js init     one-time `operator init`; prints the keys as JSON on stdout
 //   node vault-ops.js unseal   unseal with keys read from stdin (JSON array); prints the status
 //   node vault-ops.js status   prints the status; never waits long, never needs a secret
+//   node vault-ops.js read     reads KV v2 paths with a token from stdin; prints their data as JSON
 //
 // Secrets come in through stdin or the environment only, leave only through stdout in init mode,
 // and never appear in a message on stderr. Safe to re-run: init never initialises an
@@ -188,10 +189,33 @@ async function status() {
     }
 }
 
-const modes = { init, unseal, status };
+/** Read existing KV v2 data (for adoption): stdin {token, mount, paths}; a missing path reads as null. */
+async function read() {
+    await waitForApi(Number(process.env.VAULT_WAIT_SECONDS || 90));
+    let req;
+    try {
+        req = JSON.parse(await readStdin());
+    } catch {
+        fail("read expects JSON on stdin: {token, mount, paths}");
+    }
+    const out = {};
+    for (const p of req.paths || []) {
+        const r = await api("GET", `/v1/${req.mount}/data/${p}`, undefined, req.token);
+        if (r.status === 200 && r.json.data && r.json.data.data) {
+            out[p] = r.json.data.data;
+        } else if (r.status === 404) {
+            out[p] = null;
+        } else {
+            fail(`reading ${req.mount}/${p} answered HTTP ${r.status}: ${(r.json.errors || []).join("; ")}`);
+        }
+    }
+    process.stdout.write(JSON.stringify(out));
+}
+
+const modes = { init, unseal, status, read };
 const mode = process.argv[2];
 if (!modes[mode]) {
-    say(`usage: vault-ops.js init|unseal|status (got ${mode})`);
+    say(`usage: vault-ops.js init|unseal|status|read (got ${mode})`);
     process.exit(EXIT_USAGE);
 }
 modes[mode]().catch((err) => fail(explainConnectError(err)));

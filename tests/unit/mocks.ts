@@ -7,6 +7,8 @@ export interface Registered {
     readonly inputs: Record<string, unknown>;
     /** Top-level input names that arrived as secrets (or held one). */
     readonly secretInputs: string[];
+    /** The import ID, when the resource is adopted rather than created. */
+    readonly importId?: string;
 }
 
 /** The signature the engine protocol uses to mark a secret value. */
@@ -43,6 +45,12 @@ export const FAKE_INIT = {
     unseal_keys_b64: ["fake-key-1", "fake-key-2", "fake-key-3", "fake-key-4", "fake-key-5"],
     root_token: "fake-root-token",
     source: "init",
+};
+
+/** Values the mocked server already stores, for adoption. */
+export const FAKE_STORED = {
+    database: { host: "127.0.0.1", port: "5432", name: "oa_system", user: "oa_admin", password: "fake-stored-db-password" },
+    cockpit: { jwt_secret: "fake-stored-jwt", admin_password: "fake-stored-admin" },
 };
 
 /** What one run of the program under mocks produced. */
@@ -82,7 +90,7 @@ export async function runProgram(config: Record<string, string>, secretKeys: str
                 const secretInputs = Object.entries(args.inputs as Record<string, unknown>)
                     .filter(([, v]) => holdsSecret(v))
                     .map(([k]) => k);
-                resources.push({ type: args.type, name: args.name, inputs, secretInputs });
+                resources.push({ type: args.type, name: args.name, inputs, secretInputs, importId: args.id || undefined });
                 const state: Record<string, unknown> = { ...inputs };
                 if (args.type === "command:local:Command") state.stdout = JSON.stringify(FAKE_INIT);
                 if (args.type === "vault:index/token:Token") state.clientToken = "fake-app-token";
@@ -94,6 +102,9 @@ export async function runProgram(config: Record<string, string>, secretKeys: str
             call(args) {
                 const inputs = reveal(args.inputs) as Record<string, unknown>;
                 invokes.push({ token: args.token, inputs });
+                if (args.token === "command:local:run" && String(inputs.command).endsWith(" read")) {
+                    return { ...inputs, stdout: JSON.stringify(FAKE_STORED), stderr: "" };
+                }
                 if (args.token === "command:local:run") {
                     return { ...inputs, stdout: JSON.stringify({ initialized: true, sealed: false, unsealedNow: true }), stderr: "" };
                 }
@@ -118,8 +129,9 @@ export function one(run: ProgramRun, type: string, name?: string): Registered {
     return found[0]!;
 }
 
-/** Wait until the mocks have seen every registration (outputs resolve asynchronously). */
+/** Wait until the mocks have seen every registration and invoke (they happen asynchronously). */
 export async function settle(run: ProgramRun): Promise<void> {
+    await run.pulumi.runtime.disconnect();
     await Promise.all(
         Object.values(run.outputs).map((o) => (run.pulumi.Output.isInstance(o) ? run.value(o as pulumiType.Output<unknown>) : Promise.resolve(o))),
     );

@@ -1,5 +1,5 @@
 import type * as pulumiType from "@pulumi/pulumi";
-import { FAKE_INIT, ProgramRun, one, runProgram, settle } from "./mocks";
+import { FAKE_INIT, FAKE_STORED, ProgramRun, one, runProgram, settle } from "./mocks";
 
 const SECRETS = {
     openrouterApiKey: "fake-openrouter-key",
@@ -210,6 +210,27 @@ describe("the program under mocks, other settings", () => {
         expect((init.environment as Record<string, string>).ADOPT_UNSEAL_KEYS).toBe("fake-a,fake-b,fake-c");
         expect(init.create).not.toContain("fake-a");
         expect(one(run, "command:local:Command").secretInputs).toEqual(["environment"]);
+    });
+
+    test("adoption imports the existing KV mount and keeps stored values of generated fields", async () => {
+        const cfg = { ...SECRETS, adoptUnsealKeys: "fake-a,fake-b,fake-c", adoptRootToken: "fake-adopt-root" };
+        const run = await runProgram(cfg, Object.keys(cfg));
+        await settle(run);
+        expect(one(run, "vault:index/mount:Mount").importId).toBe("secret");
+        const read = run.invokes.find((i) => String(i.inputs.command).endsWith(" read"))!;
+        expect(read.inputs.command).not.toContain("fake");
+        expect(JSON.parse(read.inputs.stdin as string)).toEqual({ token: FAKE_INIT.root_token, mount: "secret", paths: ["database", "cockpit"] });
+        const data = (p: string): Record<string, string> =>
+            JSON.parse(run.resources.find((r) => r.type === "vault:kv/secretV2:SecretV2" && r.inputs.name === p)!.inputs.dataJson as string);
+        expect(data("database").password).toBe(FAKE_STORED.database.password);
+        expect(data("cockpit")).toEqual(FAKE_STORED.cockpit);
+    });
+
+    test("without adoption nothing is imported or read back", async () => {
+        const run = await runProgram({ ...SECRETS }, Object.keys(SECRETS));
+        await settle(run);
+        expect(run.resources.filter((r) => r.importId !== undefined)).toEqual([]);
+        expect(run.invokes.filter((i) => String(i.inputs.command).endsWith(" read"))).toEqual([]);
     });
 
     test("other port, bind address and token settings reach the resources", async () => {
