@@ -1,7 +1,8 @@
 import * as automation from "@pulumi/pulumi/automation";
 import { execFileSync } from "child_process";
 import { DEFAULTS, NS } from "../config";
-import { dockerUrns, note, openStack } from "./workspace";
+import { previewDrift, provision } from "./operations";
+import { note, openStack } from "./workspace";
 import { unsealCommand } from "./unseal";
 import { verifyCommand } from "./verify";
 
@@ -55,23 +56,14 @@ async function ensureImage(stack: automation.Stack): Promise<void> {
     );
 }
 
-/** Refresh the Docker resources only: finds a container removed by hand without needing Vault unsealed. */
-async function refreshDocker(stack: automation.Stack): Promise<void> {
-    const urns = await dockerUrns(stack);
-    if (urns.length > 0) {
-        await stack.refresh({ target: urns, onOutput: (s) => process.stdout.write(s), color: "never" });
-    }
-}
-
 async function up(stack: automation.Stack): Promise<void> {
     await ensureImage(stack);
-    await refreshDocker(stack);
-    const res = await stack.up({ onOutput: (s) => process.stdout.write(s), color: "never" });
+    const res = await provision(stack);
     const o = res.outputs;
     note(`
 Vault is initialised and unsealed at ${o.address?.value} (UI: ${o.uiUrl?.value}).
 The unseal keys, root token and app token are in the stack's encrypted state, never on screen:
-  pulumi stack output --show-secrets unsealKeys   (run in ${process.cwd()}; see \`npm run keys\`)
+  npm run keys   says how to read them (pulumi stack output --show-secrets unsealKeys).
 Give each key to a different person (playbook step 6), then delete any local copy.`);
     const placeholders = (o.placeholders?.value ?? []) as string[];
     if (placeholders.length > 0) {
@@ -82,13 +74,7 @@ Give each key to a different person (playbook step 6), then delete any local cop
 }
 
 async function preview(stack: automation.Stack): Promise<void> {
-    await refreshDocker(stack);
-    const outputs = await stack.outputs();
-    const sealed = outputs.sealed?.value === true;
-    if (sealed) {
-        note("Vault is sealed, so Vault-side drift cannot be read: `npm run up` unseals it (or `npm run unseal`). Showing the Docker-side preview.");
-    }
-    await stack.preview({ refresh: !sealed && Object.keys(outputs).length > 0, diff: true, onOutput: (s) => process.stdout.write(s), color: "never" });
+    await previewDrift(stack);
 }
 
 async function destroy(stack: automation.Stack): Promise<void> {

@@ -1,0 +1,60 @@
+import * as automation from "@pulumi/pulumi/automation";
+import { vaultApi } from "./vaultApi";
+import { unsealWithKeys } from "./unseal";
+import { dockerUrns, note } from "./workspace";
+
+/** Where the operations write the engine's output (the terminal by default). */
+export type Sink = (text: string) => void;
+
+const toStdout: Sink = (s) => process.stdout.write(s);
+
+/** Refresh the Docker resources only: finds a container removed by hand without needing Vault unsealed. */
+export async function refreshDocker(stack: automation.Stack, onOutput: Sink = toStdout): Promise<void> {
+    const urns = await dockerUrns(stack);
+    if (urns.length > 0) {
+        await stack.refresh({ target: urns, onOutput, color: "never" });
+    }
+}
+
+/** The server's seal state as the stack's last outputs locate it; "absent" before the first up. */
+export async function serverState(stack: automation.Stack): Promise<"absent" | "unreachable" | "sealed" | "unsealed"> {
+    const outputs = await stack.outputs();
+    const address = outputs.address?.value as string | undefined;
+    if (address === undefined) {
+        return "absent";
+    }
+    try {
+        const s = await vaultApi(address, "GET", "/v1/sys/seal-status");
+        return s.json.sealed === false ? "unsealed" : "sealed";
+    } catch {
+        return "unreachable";
+    }
+}
+
+/**
+ * `pulumi up` the way an operator wants it: the Docker side refreshed first (a container removed
+ * by hand is recreated), a sealed server unsealed with the keys in the state so the Vault side
+ * can be refreshed too (drift is restored), then the update. The program itself also unseals on
+ * every update, so a plain `pulumi up` works as well.
+ */
+export async function provision(stack: automation.Stack, onOutput: Sink = toStdout): Promise<automation.UpResult> {
+    await refreshDocker(stack, onOutput);
+    let state = await serverState(stack);
+    if (state === "sealed") {
+        const outputs = await stack.outputs();
+        const keys = (outputs.unsealKeys?.value ?? []) as string[];
+        await unsealWithKeys(outputs.address!.value as string, async (i) => keys[i]);
+        state = "unsealed";
+    }
+    return stack.up({ refresh: state === "unsealed", onOutput, color: "never" });
+}
+
+/** Preview with a refresh when the server is unsealed (drift shows), else the Docker-side preview only. */
+export async function previewDrift(stack: automation.Stack, onOutput: Sink = toStdout): Promise<automation.PreviewResult> {
+    await refreshDocker(stack, onOutput);
+    const state = await serverState(stack);
+    if (state === "sealed") {
+        note("Vault is sealed, so Vault-side drift cannot be read: `npm run up` unseals it (or `npm run unseal`).");
+    }
+    return stack.preview({ refresh: state === "unsealed", diff: true, onOutput, color: "never" });
+}

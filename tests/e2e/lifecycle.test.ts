@@ -1,0 +1,264 @@
+import * as fs from "fs";
+import * as path from "path";
+import { previewDrift, provision } from "../../cli/operations";
+import { unsealWithKeys } from "../../cli/unseal";
+import { verify } from "../../cli/verify";
+import { TestStack, filesUnder, findLeaks, preflight, readKv, sh, trySh, waitFor } from "./harness";
+
+// The whole life of one stack against the real engine, a real Docker engine and a real
+// Vault-compatible server. The tests run in order and share the stack; each fails when the
+// property it names breaks. Everything is verified through Vault's HTTP API.
+
+const PATHS = ["openrouter", "telegram", "github", "database", "cockpit"];
+
+let ts: TestStack;
+let keys: string[];
+let root: string;
+let appToken: string;
+/** Every value stored under secret/, as read back after the first up. */
+let stored: Record<string, Record<string, string>>;
+const appTokens: string[] = [];
+
+function changes(summary: { resourceChanges?: Record<string, number> }): Record<string, number> {
+    return Object.fromEntries(Object.entries(summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && n > 0));
+}
+
+async function readAll(token: string): Promise<Record<string, Record<string, string>>> {
+    const out: Record<string, Record<string, string>> = {};
+    for (const p of PATHS) {
+        const r = await readKv(ts, token, p);
+        expect(r.status).toBe(200);
+        out[p] = r.data!;
+    }
+    return out;
+}
+
+async function sealStatus(): Promise<{ sealed: boolean; initialized: boolean; n: number; t: number }> {
+    return (await ts.api("GET", "/v1/sys/seal-status")).json as never;
+}
+
+beforeAll(async () => {
+    preflight();
+    ts = await TestStack.create("e2e");
+    await ts.set("openrouterApiKey", `fake-openrouter-${ts.name}`, true);
+    await ts.set("telegramBotToken", `fake-telegram-${ts.name}`, true);
+    await ts.set("telegramChatId", `fake-chat-${ts.name}`, true);
+    await ts.set("githubToken", `fake-github-${ts.name}`, true);
+    // Short enough to watch the provider's own token expire within the test.
+    await ts.set("providerTokenTtlSeconds", "40");
+});
+
+afterAll(async () => {
+    if (ts === undefined) return;
+    const left = await ts.cleanup();
+    expect(left).toEqual([]);
+});
+
+test("1. fresh up: initialised, unsealed, KV v2 at secret/, the five paths with their values, audit on", async () => {
+    const res = await ts.up();
+    expect(res.summary.result).toBe("succeeded");
+    const o = await ts.outputs();
+    keys = o.unsealKeys as string[];
+    root = o.rootToken as string;
+    appToken = o.appToken as string;
+    appTokens.push(appToken);
+    [...keys, root, appToken].forEach((s) => ts.secrets.add(s));
+    expect(keys).toHaveLength(5);
+
+    expect((await ts.api("GET", "/v1/sys/init")).json.initialized).toBe(true);
+    const s = await sealStatus();
+    expect(s).toMatchObject({ sealed: false, initialized: true, n: 5, t: 3 });
+
+    const mounts = (await ts.api("GET", "/v1/sys/mounts", root)).json as Record<string, { type?: string; options?: { version?: string } }>;
+    expect(mounts["secret/"]).toMatchObject({ type: "kv", options: { version: "2" } });
+
+    stored = await readAll(root);
+    expect(stored.openrouter).toEqual({ api_key: `fake-openrouter-${ts.name}` });
+    expect(stored.telegram).toEqual({ bot_token: `fake-telegram-${ts.name}`, chat_id: `fake-chat-${ts.name}` });
+    expect(stored.github).toEqual({ token: `fake-github-${ts.name}` });
+    expect(Object.keys(stored.database!).sort()).toEqual(["host", "name", "password", "port", "user"]);
+    expect(Object.keys(stored.cockpit!).sort()).toEqual(["admin_password", "jwt_secret"]);
+    expect(stored.database).toMatchObject({ host: "127.0.0.1", port: "5432", name: "oa_system", user: "oa_admin" });
+    expect(stored.database!.password).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(stored.cockpit!.jwt_secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored.cockpit!.admin_password).toMatch(/^[A-Za-z0-9]{24}$/);
+    [stored.database!.password!, stored.cockpit!.jwt_secret!, stored.cockpit!.admin_password!].forEach((x) => ts.secrets.add(x));
+
+    const list = await ts.api("LIST", "/v1/secret/metadata/", root);
+    expect(((list.json.data as { keys: string[] }).keys ?? []).sort()).toEqual([...PATHS].sort());
+
+    const audit = (await ts.api("GET", "/v1/sys/audit", root)).json as Record<string, { type?: string; options?: { file_path?: string } }>;
+    expect(audit["file/"]).toMatchObject({ type: "file", options: { file_path: "/vault/logs/audit.log" } });
+    const logSize = Number(sh("docker", ["exec", ts.containerName, "sh", "-c", "wc -c < /vault/logs/audit.log"]).trim());
+    expect(logSize).toBeGreaterThan(0);
+    // The server runs as the image's vault user, not root, and its storage belongs to that user.
+    expect(sh("docker", ["exec", ts.containerName, "sh", "-c", "stat -c %U /vault/data"]).trim()).toBe("vault");
+});
+
+test("2. app token: reads and lists the five paths, nothing else; orphan, renewable, <= 720h; outlives the provider's token", async () => {
+    for (const p of PATHS) {
+        expect((await readKv(ts, appToken, p)).status).toBe(200);
+        expect((await ts.api("LIST", `/v1/secret/metadata/${p}`, appToken)).status).not.toBe(403);
+        expect((await ts.api("GET", `/v1/secret/metadata/${p}`, appToken)).status).toBe(200);
+        expect((await ts.api("PUT", `/v1/secret/data/${p}`, appToken, { data: { x: "fake" } })).status).toBe(403);
+        expect((await ts.api("DELETE", `/v1/secret/data/${p}`, appToken)).status).toBe(403);
+    }
+    expect((await ts.api("PUT", "/v1/secret/data/other", appToken, { data: { x: "fake" } })).status).toBe(403);
+    expect((await readKv(ts, appToken, "other")).status).toBe(403);
+    expect((await ts.api("LIST", "/v1/secret/metadata/", appToken)).status).toBe(403);
+    for (const sys of ["/v1/sys/mounts", "/v1/sys/policies/acl", "/v1/sys/audit", "/v1/sys/auth"]) {
+        expect((await ts.api("GET", sys, appToken)).status).toBe(403);
+    }
+    const self = (await ts.api("GET", "/v1/auth/token/lookup-self", appToken)).json.data as {
+        display_name: string;
+        ttl: number;
+        renewable: boolean;
+        orphan: boolean;
+        policies: string[];
+    };
+    expect(self.display_name).toBe("token-openclaw-app");
+    expect(self.ttl).toBeLessThanOrEqual(720 * 3600);
+    expect(self.ttl).toBeGreaterThan(719 * 3600);
+    expect(self.renewable).toBe(true);
+    expect(self.orphan).toBe(true);
+    expect(self.policies.sort()).toEqual(["default", "openclaw-app-read"]);
+
+    // The provider's own child token (display name token-pulumi-vault-stack, 40 s lease) expires...
+    const providerTokens = async (): Promise<number> => {
+        const accessors = ((await ts.api("LIST", "/v1/auth/token/accessors", root)).json.data as { keys: string[] }).keys;
+        let n = 0;
+        for (const a of accessors) {
+            const r = await ts.api("POST", "/v1/auth/token/lookup-accessor", root, { accessor: a });
+            if ((r.json.data as { display_name?: string } | undefined)?.display_name === "token-pulumi-vault-stack") n++;
+        }
+        return n;
+    };
+    await waitFor("the provider's child token to expire", 120, async () => (await providerTokens()) === 0);
+    // ...and the app token still works.
+    expect((await ts.api("GET", "/v1/auth/token/lookup-self", appToken)).status).toBe(200);
+    expect((await readKv(ts, appToken, "openrouter")).status).toBe(200);
+});
+
+test("3. idempotence: a second up changes nothing; preview expects no changes", async () => {
+    const again = await ts.up();
+    expect(changes(again.summary)).toEqual({});
+    await ts.capture(() => ts.stack.preview({ expectNoChanges: true, onOutput: ts.sink, color: "never" }));
+    const refreshed = await provision(ts.stack, ts.sink);
+    expect(changes(refreshed.summary)).toEqual({});
+    expect((await ts.outputs()).appToken).toBe(appToken);
+});
+
+test("4. drift: an out-of-band change shows in preview --refresh and the next up restores it", async () => {
+    expect((await ts.api("POST", "/v1/secret/data/openrouter", root, { data: { api_key: "fake-drifted-value" } })).status).toBe(200);
+    const pre = await ts.capture(() => ts.stack.preview({ refresh: true, onOutput: ts.sink, color: "never" }));
+    expect(pre.changeSummary.update ?? 0).toBeGreaterThanOrEqual(1);
+    const drift = await previewDrift(ts.stack, ts.sink);
+    expect(drift.changeSummary.update ?? 0).toBeGreaterThanOrEqual(1);
+    await provision(ts.stack, ts.sink);
+    expect((await readKv(ts, root, "openrouter")).data).toEqual(stored.openrouter);
+});
+
+test("5. restart: the server comes back sealed; verify names it; the unseal helper and `up` each unseal it with data intact", async () => {
+    sh("docker", ["restart", ts.containerName]);
+    await waitFor("the restarted server to answer", 60, async () => (await sealStatus()).initialized === true);
+    expect((await sealStatus()).sealed).toBe(true);
+
+    const inputs = { address: ts.address, kvMount: "secret", secretPaths: PATHS.map((p) => `secret/${p}`), appToken, rootToken: root };
+    const sealedChecks = await verify(inputs);
+    const failed = sealedChecks.filter((c) => !c.ok);
+    expect(failed.map((c) => c.name)).toEqual(["unsealed"]);
+    expect(failed[0]!.detail).toContain("Vault is sealed");
+    expect(failed[0]!.detail).toContain("npm run unseal");
+
+    // The unseal helper, fed three keys, one at a time.
+    await unsealWithKeys(ts.address, async (i) => keys[i]);
+    const ok = await verify(inputs);
+    expect(ok.filter((c) => !c.ok)).toEqual([]);
+    expect(ok.find((c) => c.name === "read secret/openrouter")!.detail).not.toContain(stored.openrouter!.api_key!);
+
+    // And `pulumi up` alone (no helper) unseals after another restart.
+    sh("docker", ["restart", ts.containerName]);
+    await waitFor("the restarted server to answer", 60, async () => (await sealStatus()).initialized === true);
+    expect((await sealStatus()).sealed).toBe(true);
+    const res = await ts.up();
+    expect(changes(res.summary)).toEqual({});
+    expect((await sealStatus()).sealed).toBe(false);
+    expect(await readAll(root)).toEqual(stored);
+});
+
+test("6. container lost: up recreates it, does not initialise again, unseals, data and keys intact", async () => {
+    const before = sh("docker", ["inspect", "--format", "{{.Id}}", ts.containerName]).trim();
+    sh("docker", ["rm", "-f", ts.containerName]);
+    const res = await provision(ts.stack, ts.sink);
+    expect(res.summary.result).toBe("succeeded");
+    const after = sh("docker", ["inspect", "--format", "{{.Id}}", ts.containerName]).trim();
+    expect(after).not.toBe(before);
+    expect((await sealStatus()).sealed).toBe(false);
+    const o = await ts.outputs();
+    expect(o.unsealKeys).toEqual(keys);
+    expect(o.rootToken).toBe(root);
+    expect(await readAll(root)).toEqual(stored);
+});
+
+test("7. init never twice: changing the inputs that feed init keeps the keys and the server's shares", async () => {
+    await ts.set("keyShares", "7");
+    await ts.set("keyThreshold", "4");
+    const res = await ts.up();
+    expect(res.summary.result).toBe("succeeded");
+    expect(changes(res.summary)).toEqual({});
+    const o = await ts.outputs();
+    expect(o.unsealKeys).toEqual(keys);
+    expect(o.rootToken).toBe(root);
+    expect(await sealStatus()).toMatchObject({ n: 5, t: 3, sealed: false });
+    await ts.unset("keyShares");
+    await ts.unset("keyThreshold");
+});
+
+test("8. destroy keeps data: protected by default; then the volume survives and a new up with the old keys adopts it", async () => {
+    await expect(ts.capture(() => ts.stack.destroy({ onOutput: ts.sink, color: "never" }))).rejects.toThrow(/protect/i);
+    await ts.set("protect", "false");
+    await ts.up();
+    await ts.capture(() => ts.stack.destroy({ onOutput: ts.sink, color: "never" }));
+    expect(trySh("docker", ["volume", "inspect", `${ts.containerName}-data`])).toBeDefined();
+    expect(trySh("docker", ["inspect", ts.containerName])).toBeUndefined();
+    expect(await ts.outputs()).toEqual({});
+
+    // Without the keys the program refuses to touch the initialised server.
+    await expect(ts.up()).rejects.toThrow(/already initialised, but this stack holds no unseal keys/);
+    expect((await sealStatus()).sealed).toBe(true);
+
+    await ts.set("adoptUnsealKeys", keys.slice(1, 4).join(","), true);
+    await ts.set("adoptRootToken", root, true);
+    const res = await ts.up();
+    expect(res.summary.result).toBe("succeeded");
+    const o = await ts.outputs();
+    expect(o.rootToken).toBe(root);
+    appTokens.push(o.appToken as string);
+    ts.secrets.add(o.appToken as string);
+    expect((await sealStatus()).sealed).toBe(false);
+    expect(await readAll(root)).toEqual(stored);
+    expect(await readAll(o.appToken as string)).toEqual(stored);
+    // The first app token was revoked with its stack; the new one works.
+    expect((await ts.api("GET", "/v1/auth/token/lookup-self", appTokens[0])).status).toBe(403);
+    const again = await ts.up();
+    expect(changes(again.summary)).toEqual({});
+});
+
+test("10. no plaintext anywhere: state, its history and backups, the stack file, every output captured, the container", async () => {
+    const stateFiles = filesUnder(path.join(ts.dir, "state"));
+    expect(stateFiles.some((f) => f.includes(`${ts.name}.json`))).toBe(true);
+    expect(stateFiles.some((f) => f.includes("history"))).toBe(true);
+    const texts: Record<string, string> = {};
+    for (const f of stateFiles) texts[f] = fs.readFileSync(f, "utf8");
+    const stackFile = path.join(ts.dir, "project", `Pulumi.${ts.name}.yaml`);
+    texts[stackFile] = fs.readFileSync(stackFile, "utf8");
+    texts["engine output"] = ts.log.join("\n");
+    texts["container"] = sh("docker", ["inspect", ts.containerName]);
+    texts["container processes"] = sh("docker", ["top", ts.containerName, "-eo", "args"]);
+    texts["audit log"] = sh("docker", ["exec", ts.containerName, "cat", "/vault/logs/audit.log"]);
+    expect(ts.secrets.size).toBeGreaterThanOrEqual(5 + 5 + 2 + 3 + 2);
+    expect(findLeaks(ts.secrets, texts)).toEqual([]);
+    // The scan itself can fail: it finds a planted value, and the state does hold the values, encrypted.
+    expect(findLeaks([keys[0]!], { planted: `x${keys[0]}x` })).toEqual([`planted contains a secret value of length ${keys[0]!.length}`]);
+    expect(texts[stateFiles.find((f) => f.endsWith(`${ts.name}.json`))!]).toContain("ciphertext");
+});
