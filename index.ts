@@ -30,6 +30,7 @@ function vaultStack() {
         adoptUnsealKeys: secrets.adoptUnsealKeys,
         adoptRootToken: secrets.adoptRootToken,
         containerId: server.container.id,
+        containerName: server.containerName,
         protect: config.protect,
     });
 

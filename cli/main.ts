@@ -1,5 +1,6 @@
 import * as automation from "@pulumi/pulumi/automation";
 import { execFileSync } from "child_process";
+import * as net from "net";
 import { DEFAULTS, NS } from "../config";
 import { previewDrift, provision } from "./operations";
 import { note, openStack } from "./workspace";
@@ -16,6 +17,22 @@ const USAGE = `usage: npm run <command> [-- --stack NAME]
   unseal    unseal after a restart, keys typed without echo or read from stdin
   verify    the playbook's verification, exits non-zero when a check fails
   keys      print where the unseal keys and root token are and how to read them`;
+
+/** Whether something accepts TCP connections on the address. */
+export function portAnswers(host: string, port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const sock = net.connect({ host, port, timeout: 1000 });
+        sock.once("connect", () => {
+            sock.destroy();
+            resolve(true);
+        });
+        sock.once("error", () => resolve(false));
+        sock.once("timeout", () => {
+            sock.destroy();
+            resolve(false);
+        });
+    });
+}
 
 function imageAvailable(image: string): boolean {
     try {
@@ -56,7 +73,37 @@ async function ensureImage(stack: automation.Stack): Promise<void> {
     );
 }
 
+/** Fail early, with the next command, when the Docker engine does not answer. */
+function ensureDocker(): void {
+    try {
+        execFileSync("docker", ["info", "--format", "{{.ServerVersion}}"], { stdio: "ignore", timeout: 20_000 });
+    } catch {
+        throw new Error("no Docker engine answers (is dockerd running?): `npm run setup` starts it, or `sudo systemctl start docker`");
+    }
+}
+
+/** Fail early when the API port is taken by something other than this stack's container. */
+async function ensurePortFree(stack: automation.Stack): Promise<void> {
+    const cfg = await stack.getAllConfig();
+    const port = Number(cfg[`${NS}:port`]?.value ?? DEFAULTS.port);
+    const bind = cfg[`${NS}:bindAddress`]?.value ?? DEFAULTS.bindAddress!;
+    const ours = `vault-${stack.name}`;
+    let running = false;
+    try {
+        running = execFileSync("docker", ["inspect", "--format", "{{.State.Running}}", ours], { encoding: "utf8" }).trim() === "true";
+    } catch {
+        running = false;
+    }
+    if (!running && (await portAnswers(bind === "0.0.0.0" ? "127.0.0.1" : bind, port))) {
+        throw new Error(
+            `port ${port} on ${bind} (setting \`${NS}:port\`) is already taken by another process: free it (\`ss -ltnp 'sport = :${port}'\` shows who), or pick another: \`pulumi config set ${NS}:port ${port + 1}\``,
+        );
+    }
+}
+
 async function up(stack: automation.Stack): Promise<void> {
+    ensureDocker();
+    await ensurePortFree(stack);
     await ensureImage(stack);
     const res = await provision(stack);
     const o = res.outputs;

@@ -74,6 +74,8 @@ export interface VaultInitArgs {
     readonly adoptRootToken?: pulumi.Input<string>;
     /** Changes whenever the container is (re)created, so unsealing waits for it. */
     readonly containerId: pulumi.Input<string>;
+    /** The container's name, for hints from its log when the server does not answer. */
+    readonly containerName: pulumi.Input<string>;
     /** Protect the init record (the keys) against `pulumi destroy`. @default true */
     readonly protect: boolean;
 }
@@ -99,6 +101,7 @@ export class VaultInit extends pulumi.ComponentResource {
             VAULT_ADDR: args.address,
             KEY_SHARES: String(args.keyShares),
             KEY_THRESHOLD: String(args.keyThreshold),
+            CONTAINER_NAME: args.containerName,
         };
         if (args.adoptUnsealKeys !== undefined) {
             environment.ADOPT_UNSEAL_KEYS = pulumi.secret(args.adoptUnsealKeys);
@@ -138,7 +141,9 @@ export class VaultInit extends pulumi.ComponentResource {
         const step = command.local.runOutput(
             {
                 command: opsCommand(dryRun ? "status" : "unseal"),
-                environment: pulumi.all([args.address, args.containerId]).apply(([a, id]) => ({ VAULT_ADDR: a, CONTAINER_ID: id })),
+                environment: pulumi
+                    .all([args.address, args.containerId, args.containerName])
+                    .apply(([a, id, n]) => ({ VAULT_ADDR: a, CONTAINER_ID: id, CONTAINER_NAME: n })),
                 stdin: dryRun ? undefined : pulumi.secret(this.unsealKeys.apply((k) => JSON.stringify(k))),
                 logging: "stderr",
             },

@@ -59,6 +59,25 @@ function explainConnectError(err) {
     return `no answer from ${addr()} (${code}): is the container running? \`docker ps --filter name=vault\`; its log: \`docker logs <container>\``;
 }
 
+/** What the container's own log says, for the errors the playbook lists (permissions above all). */
+function containerHint() {
+    const name = process.env.CONTAINER_NAME;
+    if (!name) return "";
+    let logs = "";
+    try {
+        logs = require("child_process").execFileSync("docker", ["logs", "--tail", "30", name], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    } catch (err) {
+        logs = `${err.stdout || ""}${err.stderr || ""}`;
+    }
+    if (/permission denied/i.test(logs)) {
+        return ` The container log says "permission denied": the data or logs volume is not writable by the image's vault user (the program runs chown on start, so check that the image has a 'vault' user and 'docker-entrypoint.sh': \`docker logs ${name}\`).`;
+    }
+    if (/No such container/i.test(logs)) {
+        return ` The container ${name} does not exist: \`npm run up\` recreates it.`;
+    }
+    return ` Its log: \`docker logs ${name}\`.`;
+}
+
 /** Wait until the server answers /v1/sys/health (any status code) or the deadline passes. */
 async function waitForApi(seconds) {
     const deadline = Date.now() + seconds * 1000;
@@ -73,7 +92,7 @@ async function waitForApi(seconds) {
         }
         await new Promise((r) => setTimeout(r, 500));
     }
-    fail(`Vault did not answer within ${seconds}s: ${last}`);
+    fail(`Vault did not answer within ${seconds}s: ${last}.${containerHint()}`);
 }
 
 async function readStdin() {

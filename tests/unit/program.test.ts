@@ -85,7 +85,7 @@ describe("the program under mocks, default settings", () => {
         expect(init.create).toMatch(/vault-ops\.js" init$/);
         expect(init.update).toBe(init.create);
         expect(init.logging).toBe("stderr");
-        expect(init.environment).toEqual({ VAULT_ADDR: "http://127.0.0.1:8200", KEY_SHARES: "5", KEY_THRESHOLD: "3" });
+        expect(init.environment).toEqual({ VAULT_ADDR: "http://127.0.0.1:8200", KEY_SHARES: "5", KEY_THRESHOLD: "3", CONTAINER_NAME: "vault-unit" });
         const script = require("fs").readFileSync(require("path").join(__dirname, "../../scripts/vault-ops.js"), "utf8") as string;
         expect(script.indexOf('api("GET", "/v1/sys/init")')).toBeGreaterThan(0);
         expect(script.indexOf('api("GET", "/v1/sys/init")')).toBeLessThan(script.indexOf('api("PUT", "/v1/sys/init"'));
@@ -247,7 +247,12 @@ describe("the program under mocks, other settings", () => {
         const run = await runProgram(cfg, Object.keys(SECRETS));
         await settle(run);
         expect(one(run, "docker:index/container:Container").inputs.ports).toEqual([{ internal: 8200, external: 18200, ip: "127.0.0.2", protocol: "tcp" }]);
-        expect(one(run, "command:local:Command").inputs.environment).toEqual({ VAULT_ADDR: "http://127.0.0.2:18200", KEY_SHARES: "3", KEY_THRESHOLD: "2" });
+        expect(one(run, "command:local:Command").inputs.environment).toEqual({
+            VAULT_ADDR: "http://127.0.0.2:18200",
+            KEY_SHARES: "3",
+            KEY_THRESHOLD: "2",
+            CONTAINER_NAME: "vault-unit",
+        });
         expect(one(run, "vault:index/token:Token").inputs).toMatchObject({ ttl: "24h", displayName: "svc" });
         expect(run.resources.some((r) => r.type === "vault:index/audit:Audit")).toBe(false);
     });
