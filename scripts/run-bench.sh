@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The benchmark (bench/run.ts) on the project's toolchain; set-up first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+. "${VSTACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vault-stack}/env.sh"
+exec node -r ts-node/register/transpile-only bench/run.ts
