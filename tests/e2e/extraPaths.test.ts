@@ -1,0 +1,39 @@
+import { TestStack, preflight, readKv } from "./harness";
+
+// Issue "any number of secret paths": 50 extra paths from config, written to KV v2 and readable
+// by the app token only where flagged, checked through the HTTP API.
+
+const N = 50;
+let ts: TestStack;
+
+beforeAll(async () => {
+    preflight();
+    ts = await TestStack.create("extra");
+    for (const k of ["openrouterApiKey", "telegramBotToken", "telegramChatId", "githubToken"]) await ts.set(k, `fake-extra-${k}`, true);
+    const extra: Record<string, unknown> = {};
+    for (let i = 1; i <= N; i++) extra[`team/app${i}`] = { fields: { api_key: `fake-extra-${i}`, region: `r${i % 3}` }, appCanRead: i % 2 === 0 };
+    await ts.set("extraSecrets", JSON.stringify(extra), true);
+});
+
+afterAll(async () => {
+    if (ts === undefined) return;
+    expect(await ts.cleanup()).toEqual([]);
+});
+
+test(`${N} extra paths are written, and the app reads exactly the flagged ones`, async () => {
+    const res = await ts.up();
+    expect(res.summary.result).toBe("succeeded");
+    const o = await ts.outputs();
+    const root = o.rootToken as string;
+    const app = o.appToken as string;
+    expect((o.secretPaths as string[]).length).toBe(5 + N);
+    expect((o.appReadablePaths as string[]).length).toBe(5 + N / 2);
+    for (let i = 1; i <= N; i++) {
+        const r = await readKv(ts, root, `team/app${i}`);
+        expect(r.status).toBe(200);
+        expect(r.data).toEqual({ api_key: `fake-extra-${i}`, region: `r${i % 3}` });
+        expect((await readKv(ts, app, `team/app${i}`)).status).toBe(i % 2 === 0 ? 200 : 403);
+    }
+    const again = await ts.up();
+    expect(Object.entries(again.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && n > 0)).toEqual([]);
+});
