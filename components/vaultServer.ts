@@ -52,7 +52,8 @@ export class VaultServer extends pulumi.ComponentResource {
         this.network = new docker.Network(
             `${name}-net`,
             { name: `${prefix}-net`, driver: "bridge", labels: [{ label: "managed-by", value: "vault-stack" }] },
-            { parent: this },
+            // Physical names are fixed, so a replacement must remove the old object first.
+            { parent: this, deleteBeforeReplace: true },
         );
         this.dataVolume = new docker.Volume(
             `${name}-data`,
@@ -94,7 +95,7 @@ export class VaultServer extends pulumi.ComponentResource {
                 },
                 labels: [{ label: "managed-by", value: "vault-stack" }],
             },
-            { parent: this },
+            { parent: this, deleteBeforeReplace: true },
         );
         this.containerName = this.container.name;
 
