@@ -170,8 +170,17 @@ test("5. restart: the server comes back sealed; verify names it; the unseal help
     expect(failed[0]!.detail).toContain("Vault is sealed");
     expect(failed[0]!.detail).toContain("npm run unseal");
 
-    // The unseal helper, fed three keys, one at a time.
+    // The unseal helper: fewer keys than the threshold leave it sealed; a wrong key is rejected
+    // by position, never echoed; three good keys unseal; a second run finds it unsealed.
+    await expect(unsealWithKeys(ts.address, async (i) => (i < 2 ? keys[i] : undefined))).rejects.toThrow("still sealed (2/3): 3 valid keys are needed");
+    const wrong = "ZmFrZS13cm9uZy1rZXktZm9yLXRoZS10ZXN0cy0xMjM0NTY3OA==";
+    const err = await unsealWithKeys(ts.address, async (i) => (i === 0 ? wrong : keys[i])).catch((e: Error) => e);
+    expect(String(err)).toMatch(/key 1 was rejected \(HTTP 400/);
+    expect(String(err)).not.toContain(wrong);
+    await ts.api("PUT", "/v1/sys/unseal", undefined, { reset: true });
     await unsealWithKeys(ts.address, async (i) => keys[i]);
+    expect((await sealStatus()).sealed).toBe(false);
+    await expect(unsealWithKeys(ts.address, async () => undefined)).resolves.toMatchObject({ sealed: false });
     const ok = await verify(inputs);
     expect(ok.filter((c) => !c.ok)).toEqual([]);
     expect(ok.find((c) => c.name === "read secret/openrouter")!.detail).not.toContain(stored.openrouter!.api_key!);
