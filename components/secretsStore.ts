@@ -165,11 +165,17 @@ export class SecretsStore extends pulumi.ComponentResource {
                 password: generated(val.databasePassword, () => password("database-password", 32), "database", "password"),
             },
             cockpit: {
-                // 32 random bytes as hex, like the playbook's `openssl rand -hex 32`.
+                // 32 random bytes as 64 hex digits, like the playbook's `openssl rand -hex 32`. Drawn as a
+                // password over the 16 hex digits: RandomBytes would put its value in the resource ID,
+                // which the state keeps in plain text.
                 jwt_secret: generated(
                     val.cockpitJwtSecret,
                     () =>
-                        new random.RandomBytes(`${name}-cockpit-jwt-secret`, { length: 32 }, { parent: this, additionalSecretOutputs: ["hex", "base64"] }).hex,
+                        new random.RandomPassword(
+                            `${name}-cockpit-jwt-secret`,
+                            { length: 64, upper: false, lower: false, numeric: true, special: true, overrideSpecial: "abcdef" },
+                            { parent: this },
+                        ).result,
                     "cockpit",
                     "jwt_secret",
                 ),

@@ -32,7 +32,7 @@ describe("the program under mocks, default settings", () => {
                 "vault:index/mount:Mount vault-kv",
                 "vault:index/audit:Audit vault-audit",
                 "random:index/randomPassword:RandomPassword vault-database-password",
-                "random:index/randomBytes:RandomBytes vault-cockpit-jwt-secret",
+                "random:index/randomPassword:RandomPassword vault-cockpit-jwt-secret",
                 "random:index/randomPassword:RandomPassword vault-cockpit-admin-password",
                 "vault:kv/secretV2:SecretV2 vault-openrouter",
                 "vault:kv/secretV2:SecretV2 vault-telegram",
@@ -131,7 +131,7 @@ describe("the program under mocks, default settings", () => {
             telegram: { bot_token: "fake-telegram-token", chat_id: "fake-chat-id" },
             github: { token: "fake-github-token" },
             database: { host: "127.0.0.1", port: "5432", name: "oa_system", user: "oa_admin", password: "fake-password-vault-database-password" },
-            cockpit: { jwt_secret: "ab".repeat(32), admin_password: "fake-password-vault-cockpit-admin-password" },
+            cockpit: { jwt_secret: "fake-password-vault-cockpit-jwt-secret", admin_password: "fake-password-vault-cockpit-admin-password" },
         });
         for (const r of run.resources.filter((x) => x.type === "vault:kv/secretV2:SecretV2")) {
             expect(r.inputs.mount).toBe("secret");
@@ -139,8 +139,16 @@ describe("the program under mocks, default settings", () => {
         }
     });
 
-    test("generated secrets: 32 random bytes (hex) for the JWT secret, passwords without special characters", () => {
-        expect(one(run, "random:index/randomBytes:RandomBytes").inputs).toEqual({ length: 32 });
+    test("generated secrets: 64 hex digits (32 bytes) for the JWT secret, passwords without special characters", () => {
+        expect(one(run, "random:index/randomPassword:RandomPassword", "vault-cockpit-jwt-secret").inputs).toEqual({
+            length: 64,
+            upper: false,
+            lower: false,
+            numeric: true,
+            special: true,
+            overrideSpecial: "abcdef",
+        });
+        expect(run.resources.filter((r) => r.type === "random:index/randomBytes:RandomBytes")).toEqual([]);
         expect(one(run, "random:index/randomPassword:RandomPassword", "vault-database-password").inputs).toEqual({ length: 32, special: false });
         expect(one(run, "random:index/randomPassword:RandomPassword", "vault-cockpit-admin-password").inputs).toEqual({ length: 24, special: false });
     });
