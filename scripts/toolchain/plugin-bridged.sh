@@ -15,14 +15,20 @@ t0=$(date +%s)
 
 name=${1:-}
 case "$name" in
-  docker) version=$DOCKER_PLUGIN_VERSION; tags=no_compose ;;  # no_compose: leave out docker_compose (plugin-framework, not bridged)
-  vault) version=$VAULT_PLUGIN_VERSION; tags= ;;
+  docker) version=$DOCKER_PLUGIN_VERSION; tf_module=$TF_DOCKER_MODULE; tags=no_compose ;;  # no_compose: leave out docker_compose (plugin-framework, not bridged)
+  vault) version=$VAULT_PLUGIN_VERSION; tf_module=$TF_VAULT_MODULE; tags= ;;
   *) die "usage: plugin-bridged.sh docker|vault" ;;
 esac
 component="plugin-$name"
 src="$ROOT_DIR/toolchain/provider-$name"
 dest="$VSTACK_CACHE/plugins/$name-$version"
 bin="$dest/pulumi-resource-$name"
+
+# toolchain/versions.env names the upstream and bridge versions; go.mod must pin the same.
+grep -q "${tf_module%@*} v${tf_module#*@v}" "$src/go.mod" \
+  || die "$src/go.mod does not pin $tf_module (toolchain/versions.env); update both together"
+grep -q "pulumi-terraform-bridge/v3 $TF_BRIDGE_VERSION" "$src/go.mod" \
+  || die "$src/go.mod does not pin pulumi-terraform-bridge/v3 $TF_BRIDGE_VERSION (toolchain/versions.env)"
 
 command -v pulumi >/dev/null 2>&1 || die "the Pulumi CLI is needed first (scripts/toolchain/pulumi-cli.sh)"
 
