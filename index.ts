@@ -36,7 +36,8 @@ function vaultStack() {
 
     const store = new SecretsStore("vault", {
         // Known only once this update's unseal step has run, so no Vault resource is touched before.
-        address: init.sealState.apply(() => address),
+        // Plain in preview and update alike, or every preview would show a provider change.
+        address: pulumi.unsecret(init.sealState.apply(() => address)),
         rootToken: init.rootToken,
         providerTokenTtlSeconds: config.providerTokenTtlSeconds,
         values: { ...secrets, database: config.database },
@@ -69,7 +70,8 @@ function vaultStack() {
         rootToken: init.rootToken,
         keyShares: config.keyShares,
         keyThreshold: config.keyThreshold,
-        sealed: init.sealState.apply((s) => s.sealed ?? null),
+        // Not secret, though it is derived from the unseal step's secret input.
+        sealed: pulumi.unsecret(init.sealState.apply((s) => s.sealed ?? null)),
         placeholders: store.placeholders,
     };
 }

@@ -2,7 +2,7 @@ import * as automation from "@pulumi/pulumi/automation";
 import { execFileSync } from "child_process";
 import * as net from "net";
 import { DEFAULTS, NS } from "../config";
-import { previewDrift, provision } from "./operations";
+import { ensureDocker, previewDrift, provision } from "./operations";
 import { note, openStack } from "./workspace";
 import { unsealCommand } from "./unseal";
 import { verifyCommand } from "./verify";
@@ -59,7 +59,8 @@ async function ensureImage(stack: automation.Stack): Promise<void> {
         return;
     }
     const isDev = cfg[`${NS}:devPlaceholders`]?.value === "true";
-    if (isDev && cfg[`${NS}:image`] === undefined && imageAvailable(LOCAL_IMAGE)) {
+    // The CLI reports Pulumi.yaml's default as if set, so "still on the default" is by value.
+    if (isDev && image === DEFAULTS.image && imageAvailable(LOCAL_IMAGE)) {
         await stack.setConfig(`${NS}:image`, { value: LOCAL_IMAGE });
         note(
             `${image} is not present and no registry answered; this dev stack now uses the local MPL build ${LOCAL_IMAGE} ` +
@@ -73,15 +74,6 @@ async function ensureImage(stack: automation.Stack): Promise<void> {
     );
 }
 
-/** Fail early, with the next command, when the Docker engine does not answer. */
-function ensureDocker(): void {
-    try {
-        execFileSync("docker", ["info", "--format", "{{.ServerVersion}}"], { stdio: "ignore", timeout: 20_000 });
-    } catch {
-        throw new Error("no Docker engine answers (is dockerd running?): `npm run setup` starts it, or `sudo systemctl start docker`");
-    }
-}
-
 /** Fail early when the API port is taken by something other than this stack's container. */
 async function ensurePortFree(stack: automation.Stack): Promise<void> {
     const cfg = await stack.getAllConfig();
@@ -90,7 +82,9 @@ async function ensurePortFree(stack: automation.Stack): Promise<void> {
     const ours = `vault-${stack.name}`;
     let running = false;
     try {
-        running = execFileSync("docker", ["inspect", "--format", "{{.State.Running}}", ours], { encoding: "utf8" }).trim() === "true";
+        running =
+            execFileSync("docker", ["inspect", "--format", "{{.State.Running}}", ours], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() ===
+            "true";
     } catch {
         running = false;
     }

@@ -1,4 +1,5 @@
 import * as automation from "@pulumi/pulumi/automation";
+import { execFileSync } from "child_process";
 import { vaultApi } from "./vaultApi";
 import { unsealWithKeys } from "./unseal";
 import { dockerUrns, note } from "./workspace";
@@ -8,8 +9,26 @@ export type Sink = (text: string) => void;
 
 const toStdout: Sink = (s) => process.stdout.write(s);
 
+/**
+ * Fail early, with the next command, when the Docker engine does not answer. A refresh against a
+ * stopped engine would read every Docker object as gone and drop it from the state.
+ */
+export function ensureDocker(): void {
+    try {
+        const v = execFileSync("docker", ["info", "--format", "{{.ServerVersion}}"], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+            timeout: 20_000,
+        });
+        if (v.trim() === "") throw new Error("no server version");
+    } catch {
+        throw new Error("no Docker engine answers (is dockerd running?): `npm run setup` starts it, or `sudo systemctl start docker`");
+    }
+}
+
 /** Refresh the Docker resources only: finds a container removed by hand without needing Vault unsealed. */
 export async function refreshDocker(stack: automation.Stack, onOutput: Sink = toStdout): Promise<void> {
+    ensureDocker();
     const urns = await dockerUrns(stack);
     if (urns.length > 0) {
         await stack.refresh({ target: urns, onOutput, color: "never" });

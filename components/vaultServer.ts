@@ -78,7 +78,8 @@ export class VaultServer extends pulumi.ComponentResource {
                 entrypoints: entrypointFor(),
                 command: ["server", `-config=${CONFIG_FILE}`],
                 envs: [`VAULT_ADDR=http://127.0.0.1:${CONTAINER_PORT}`],
-                capabilities: { adds: ["IPC_LOCK"] },
+                // Docker reports capabilities with the CAP_ prefix; asking in that form keeps refreshes diff-free.
+                capabilities: { adds: ["CAP_IPC_LOCK"] },
                 ports: [{ internal: CONTAINER_PORT, external: args.port, ip: args.bindAddress, protocol: "tcp" }],
                 volumes: [
                     { volumeName: this.dataVolume.name, containerPath: DATA_DIR },

@@ -56,7 +56,7 @@ describe("the program under mocks, default settings", () => {
     test("the container runs the server as the playbook says, published on loopback only", () => {
         const c = one(run, "docker:index/container:Container").inputs;
         expect(c.ports).toEqual([{ internal: 8200, external: 8200, ip: "127.0.0.1", protocol: "tcp" }]);
-        expect(c.capabilities).toEqual({ adds: ["IPC_LOCK"] });
+        expect(c.capabilities).toEqual({ adds: ["CAP_IPC_LOCK"] });
         expect(c.restart).toBe("unless-stopped");
         expect(c.command).toEqual(["server", "-config=/vault/stack/vault.hcl"]);
         expect(c.envs).toEqual(["VAULT_ADDR=http://127.0.0.1:8200"]);
