@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "./config";
+import { ConfigError, loadConfig } from "./config";
 import { LOGS_DIR } from "./components/hcl";
 import { KV_MOUNT } from "./components/secretPaths";
 import { SecretsStore } from "./components/secretsStore";
@@ -8,7 +8,17 @@ import { VaultServer } from "./components/vaultServer";
 
 /** The program: validated config -> Docker server -> init/unseal -> Vault configuration -> outputs. */
 function vaultStack() {
-    const { config, secrets } = loadConfig();
+    let loaded;
+    try {
+        loaded = loadConfig();
+    } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        // An error diagnostic fails the update; returning before any resource is declared means
+        // nothing is created or changed, and the operator sees the list, not a stack trace.
+        pulumi.log.error(err.message);
+        return {};
+    }
+    const { config, secrets } = loaded;
     const stack = pulumi.getStack();
     // The host reaches a server published on 0.0.0.0 through loopback.
     const hostAddress = config.bindAddress === "0.0.0.0" ? "127.0.0.1" : config.bindAddress;

@@ -8,6 +8,9 @@ import * as path from "path";
 import { ApiResult, vaultApi } from "../../cli/vaultApi";
 import { ROOT, openStack } from "../../cli/workspace";
 
+// Each scenario drives real `pulumi up`s: minutes, not the unit tests' 5 s.
+jest.setTimeout(900_000);
+
 // Shared plumbing for the end-to-end suite: preflight, a stack on a file backend in a temp
 // directory, captured engine output, Docker and Vault HTTP helpers, and cleanup.
 
@@ -109,7 +112,9 @@ export class TestStack {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), `vault-stack-${name}-`));
         const workDir = path.join(dir, "project");
         fs.mkdirSync(workDir);
-        fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
+        // The project file without `main`: the program runs inline, not from this folder.
+        const project = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8").replace(/^main: .*\n/m, "");
+        fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), project);
         const stack = await openStack({
             stackName: name,
             backendUrl: `file://${path.join(dir, "state")}`,

@@ -284,9 +284,17 @@ describe("the program under mocks, other settings", () => {
         expect(runs[0]!.inputs.stdin).toBeUndefined();
     });
 
-    test("invalid config fails before any resource is declared", async () => {
-        await expect(runProgram({ ...SECRETS, keyThreshold: "9" }, Object.keys(SECRETS))).rejects.toThrow(
-            "`vault-stack:keyThreshold` (9) is larger than `vault-stack:keyShares` (5)",
-        );
+    test("invalid config fails before any resource is declared, as an error diagnostic", async () => {
+        const errors: string[] = [];
+        const spy = jest.spyOn(console, "error").mockImplementation((m: unknown) => void errors.push(String(m)));
+        try {
+            const run = await runProgram({ ...SECRETS, keyThreshold: "9" }, Object.keys(SECRETS));
+            await settle(run);
+            expect(run.resources).toEqual([]);
+            expect(run.outputs).toEqual({});
+            expect(run.pulumi.log.hasErrors()).toBe(true);
+        } finally {
+            spy.mockRestore();
+        }
     });
 });
