@@ -63,6 +63,7 @@ function vaultStack() {
         appTokenTtl: config.appTokenTtl,
         appTokenPeriod: config.appTokenPeriod,
         adopt: config.adopt,
+        protect: config.protect,
     });
 
     return {

@@ -2,7 +2,7 @@ import * as automation from "@pulumi/pulumi/automation";
 import { execFileSync } from "child_process";
 import * as net from "net";
 import { DEFAULTS, NS } from "../config";
-import { ensureDocker, previewDrift, provision } from "./operations";
+import { destroyStack, ensureDocker, previewDrift, provision } from "./operations";
 import { note, openStack } from "./workspace";
 import { unsealCommand } from "./unseal";
 import { verifyCommand } from "./verify";
@@ -119,7 +119,7 @@ async function preview(stack: automation.Stack): Promise<void> {
 }
 
 async function destroy(stack: automation.Stack): Promise<void> {
-    await stack.destroy({ onOutput: (s) => process.stdout.write(s), color: "never" });
+    await destroyStack(stack);
     note("Destroyed. The data and logs volumes were kept; `npm run up` with the same keys brings the server back.");
 }
 

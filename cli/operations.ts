@@ -77,3 +77,20 @@ export async function previewDrift(stack: automation.Stack, onOutput: Sink = toS
     }
     return stack.preview({ refresh: state === "unsealed", diff: true, onOutput, color: "never" });
 }
+
+/**
+ * `pulumi destroy`, refused up front while `protect` is on: the engine itself would delete every
+ * unprotected resource before stopping at the protected ones.
+ */
+export async function destroyStack(stack: automation.Stack, onOutput: Sink = toStdout): Promise<void> {
+    const cfg = await stack.getAllConfig();
+    if ((cfg["vault-stack:protect"]?.value ?? "true") !== "false") {
+        throw new Error(
+            `the stack ${stack.name} is protected (setting \`vault-stack:protect\`): its state holds the only copy of the unseal keys this program knows. ` +
+                "Read and distribute them first (`pulumi stack output --show-secrets unsealKeys`), then `pulumi config set vault-stack:protect false`, `npm run up`, `npm run destroy`. " +
+                "The data and logs volumes and the stored secrets are kept either way.",
+        );
+    }
+    ensureDocker();
+    await stack.destroy({ onOutput, color: "never" });
+}

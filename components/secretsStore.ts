@@ -64,6 +64,8 @@ export interface SecretsStoreArgs {
      * the stored values of generated fields instead of generating new ones. @default false
      */
     readonly adopt: boolean;
+    /** Protect the KV mount against `pulumi destroy` (it is retained on delete in any case). @default true */
+    readonly protect: boolean;
 }
 
 /** Paths whose fields this program may generate, so adoption reads their stored values first. */
@@ -79,7 +81,7 @@ export class SecretsStore extends pulumi.ComponentResource {
     /** The KV v2 mount. */
     public readonly mount: vault.Mount;
     /** The secrets by path. */
-    public readonly secrets: Record<string, vault.kv.SecretV2>;
+    public readonly secrets: Record<string, vault.generic.Secret>;
     /** The application's read-only policy. */
     public readonly policy: vault.Policy;
     /** The application token (orphan, renewable). */
@@ -107,12 +109,14 @@ export class SecretsStore extends pulumi.ComponentResource {
         );
         const v = { parent: this, provider: this.provider };
 
-        // Retained on delete: `pulumi destroy` must never take the stored secrets with it. An
-        // adopted server already has the mount (playbook step 9 or an earlier stack): import it.
+        // Retained on delete: `pulumi destroy` must never take the stored secrets with it; and
+        // protected with the keys, so a destroy that stops at them leaves a stack that updates
+        // cleanly. An adopted server already has the mount (playbook step 9 or an earlier
+        // stack): import it.
         this.mount = new vault.Mount(
             `${name}-kv`,
             { path: KV_MOUNT, type: "kv", options: { version: "2" } },
-            { ...v, retainOnDelete: true, import: args.adopt ? KV_MOUNT : undefined },
+            { ...v, retainOnDelete: true, protect: args.protect, import: args.adopt ? KV_MOUNT : undefined },
         );
         if (args.auditFile !== undefined) {
             new vault.Audit(`${name}-audit`, { type: "file", path: "file", options: { file_path: args.auditFile }, description: "Log of every access" }, v);
@@ -193,13 +197,15 @@ export class SecretsStore extends pulumi.ComponentResource {
         }
         this.placeholders = placeholders;
 
+        // generic.Secret rather than kv.SecretV2: its read returns the stored data, so a value
+        // changed out of band shows as drift and the next update restores it (kv.SecretV2 reads
+        // back metadata only). On a KV v2 mount it writes secret/data/<path> as a new version.
         this.secrets = {};
         for (const [path, fields] of Object.entries(data)) {
-            this.secrets[path] = new vault.kv.SecretV2(
+            this.secrets[path] = new vault.generic.Secret(
                 `${name}-${path.replace(/\//g, "-")}`,
                 {
-                    mount: this.mount.path,
-                    name: path,
+                    path: pulumi.interpolate`${this.mount.path}/${path}`,
                     dataJson: pulumi.secret(pulumi.output(fields).apply((f) => JSON.stringify(f))),
                 },
                 // Retained on delete: removing a path from the config or destroying the stack

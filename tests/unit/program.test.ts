@@ -1,5 +1,9 @@
 import type * as pulumiType from "@pulumi/pulumi";
-import { FAKE_INIT, FAKE_STORED, ProgramRun, one, runProgram, settle } from "./mocks";
+import { FAKE_INIT, FAKE_STORED, ProgramRun, Registered, one, runProgram, settle } from "./mocks";
+
+const SECRET = "vault:generic/secret:Secret";
+/** The KV path of a secret resource, without the mount. */
+const kvName = (r: Registered): string => String(r.inputs.path).replace(/^secret\//, "");
 
 const SECRETS = {
     openrouterApiKey: "fake-openrouter-key",
@@ -34,11 +38,11 @@ describe("the program under mocks, default settings", () => {
                 "random:index/randomPassword:RandomPassword vault-database-password",
                 "random:index/randomPassword:RandomPassword vault-cockpit-jwt-secret",
                 "random:index/randomPassword:RandomPassword vault-cockpit-admin-password",
-                "vault:kv/secretV2:SecretV2 vault-openrouter",
-                "vault:kv/secretV2:SecretV2 vault-telegram",
-                "vault:kv/secretV2:SecretV2 vault-github",
-                "vault:kv/secretV2:SecretV2 vault-database",
-                "vault:kv/secretV2:SecretV2 vault-cockpit",
+                "vault:generic/secret:Secret vault-openrouter",
+                "vault:generic/secret:Secret vault-telegram",
+                "vault:generic/secret:Secret vault-github",
+                "vault:generic/secret:Secret vault-database",
+                "vault:generic/secret:Secret vault-cockpit",
                 "vault:index/policy:Policy vault-app-policy",
                 "vault:index/token:Token vault-app-token",
             ].sort(),
@@ -123,9 +127,7 @@ describe("the program under mocks, default settings", () => {
 
     test("KV v2 at secret/, the five secrets with exactly the playbook's fields", async () => {
         expect(one(run, "vault:index/mount:Mount").inputs).toMatchObject({ path: "secret", type: "kv", options: { version: "2" } });
-        const fields = Object.fromEntries(
-            run.resources.filter((r) => r.type === "vault:kv/secretV2:SecretV2").map((r) => [r.inputs.name, JSON.parse(r.inputs.dataJson as string)]),
-        );
+        const fields = Object.fromEntries(run.resources.filter((r) => r.type === SECRET).map((r) => [kvName(r), JSON.parse(r.inputs.dataJson as string)]));
         expect(fields).toEqual({
             openrouter: { api_key: "fake-openrouter-key" },
             telegram: { bot_token: "fake-telegram-token", chat_id: "fake-chat-id" },
@@ -133,8 +135,8 @@ describe("the program under mocks, default settings", () => {
             database: { host: "127.0.0.1", port: "5432", name: "oa_system", user: "oa_admin", password: "fake-password-vault-database-password" },
             cockpit: { jwt_secret: "fake-password-vault-cockpit-jwt-secret", admin_password: "fake-password-vault-cockpit-admin-password" },
         });
-        for (const r of run.resources.filter((x) => x.type === "vault:kv/secretV2:SecretV2")) {
-            expect(r.inputs.mount).toBe("secret");
+        for (const r of run.resources.filter((x) => x.type === SECRET)) {
+            expect(String(r.inputs.path).startsWith("secret/")).toBe(true);
             expect(r.secretInputs).toEqual(["dataJson"]);
         }
     });
@@ -203,7 +205,7 @@ describe("the program under mocks, other settings", () => {
     test("dev placeholders are marked and listed", async () => {
         const run = await runProgram({ devPlaceholders: "true" }, []);
         await settle(run);
-        const openrouter = run.resources.find((r) => r.type === "vault:kv/secretV2:SecretV2" && r.inputs.name === "openrouter")!;
+        const openrouter = run.resources.find((r) => r.type === SECRET && kvName(r) === "openrouter")!;
         expect(JSON.parse(openrouter.inputs.dataJson as string).api_key).toBe(
             "DEV-PLACEHOLDER: not a real value; set it with pulumi config set --secret vault-stack:openrouterApiKey",
         );
@@ -229,7 +231,7 @@ describe("the program under mocks, other settings", () => {
         expect(read.inputs.command).not.toContain("fake");
         expect(JSON.parse(read.inputs.stdin as string)).toEqual({ token: FAKE_INIT.root_token, mount: "secret", paths: ["database", "cockpit"] });
         const data = (p: string): Record<string, string> =>
-            JSON.parse(run.resources.find((r) => r.type === "vault:kv/secretV2:SecretV2" && r.inputs.name === p)!.inputs.dataJson as string);
+            JSON.parse(run.resources.find((r) => r.type === SECRET && kvName(r) === p)!.inputs.dataJson as string);
         expect(data("database").password).toBe(FAKE_STORED.database.password);
         expect(data("cockpit")).toEqual(FAKE_STORED.cockpit);
     });
@@ -269,7 +271,7 @@ describe("the program under mocks, other settings", () => {
         const extra = JSON.stringify({ "team/app": { fields: { api_key: "fake-x" }, appCanRead: true }, hidden: { fields: { k: "fake-y" } } });
         const run = await runProgram({ ...SECRETS, extraSecrets: extra }, [...Object.keys(SECRETS), "extraSecrets"]);
         await settle(run);
-        const names = run.resources.filter((r) => r.type === "vault:kv/secretV2:SecretV2").map((r) => r.inputs.name);
+        const names = run.resources.filter((r) => r.type === SECRET).map(kvName);
         expect(names).toEqual(expect.arrayContaining(["team/app", "hidden"]));
         const policy = one(run, "vault:index/policy:Policy").inputs.policy as string;
         expect(policy).toContain('path "secret/data/team/app"');
