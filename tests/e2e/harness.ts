@@ -36,7 +36,7 @@ export function versions(): Record<string, string> {
 
 /** Run a command and return its stdout; throws with its stderr on failure. */
 export function sh(cmd: string, args: string[], opts: { input?: string } = {}): string {
-    return execFileSync(cmd, args, { encoding: "utf8", input: opts.input, stdio: ["pipe", "pipe", "pipe"] });
+    return execFileSync(cmd, args, { encoding: "utf8", input: opts.input, stdio: ["pipe", "pipe", "pipe"], maxBuffer: 512 * 1024 * 1024 });
 }
 
 /** Like sh, but returns undefined instead of throwing. */
