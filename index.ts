@@ -15,7 +15,7 @@ function vaultStack() {
         if (!(err instanceof ConfigError)) throw err;
         // An error diagnostic fails the update; returning before any resource is declared means
         // nothing is created or changed, and the operator sees the list, not a stack trace.
-        pulumi.log.error(err.message);
+        void pulumi.log.error(err.message);
         return {};
     }
     const { config, secrets } = loaded;

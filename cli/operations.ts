@@ -1,8 +1,13 @@
 import * as automation from "@pulumi/pulumi/automation";
 import { execFileSync } from "child_process";
+import * as net from "net";
+import { DEFAULTS, NS } from "../config";
 import { vaultApi } from "./vaultApi";
 import { unsealWithKeys } from "./unseal";
 import { dockerUrns, note } from "./workspace";
+
+/** The local MPL server image that the setup command builds when no registry answers. */
+export const LOCAL_IMAGE = process.env.SERVER_IMAGE ?? "vault-stack/vault-mpl:1.14.8-local";
 
 /** Where the operations write the engine's output (the terminal by default). */
 export type Sink = (text: string) => void;
@@ -19,6 +24,7 @@ export function ensureDocker(): void {
             encoding: "utf8",
             stdio: ["ignore", "pipe", "ignore"],
             timeout: 20_000,
+            env: process.env,
         });
         if (v.trim() === "") throw new Error("no server version");
     } catch {
@@ -93,4 +99,81 @@ export async function destroyStack(stack: automation.Stack, onOutput: Sink = toS
     }
     ensureDocker();
     await stack.destroy({ onOutput, color: "never" });
+}
+
+/** Whether something accepts TCP connections on the address. */
+export function portAnswers(host: string, port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const sock = net.connect({ host, port, timeout: 1000 });
+        sock.once("connect", () => {
+            sock.destroy();
+            resolve(true);
+        });
+        sock.once("error", () => resolve(false));
+        sock.once("timeout", () => {
+            sock.destroy();
+            resolve(false);
+        });
+    });
+}
+
+function imageAvailable(image: string): boolean {
+    try {
+        execFileSync("docker", ["image", "inspect", image], { stdio: "ignore" });
+        return true;
+    } catch {
+        try {
+            execFileSync("docker", ["pull", image], { stdio: "ignore", timeout: 60_000 });
+            return true;
+        } catch {
+            return false;
+        }
+    }
+}
+
+/**
+ * Make sure the stack's image can be had before anything is created. A dev stack still on the
+ * default image falls back, visibly and in its config, to the locally built MPL server.
+ */
+export async function ensureImage(stack: automation.Stack): Promise<void> {
+    const cfg = await stack.getAllConfig();
+    const image = cfg[`${NS}:image`]?.value ?? DEFAULTS.image!;
+    if (imageAvailable(image)) {
+        return;
+    }
+    const isDev = cfg[`${NS}:devPlaceholders`]?.value === "true";
+    // The CLI reports Pulumi.yaml's default as if set, so "still on the default" is by value.
+    if (isDev && image === DEFAULTS.image && imageAvailable(LOCAL_IMAGE)) {
+        await stack.setConfig(`${NS}:image`, { value: LOCAL_IMAGE });
+        note(
+            `${image} is not present and no registry answered; this dev stack now uses the local MPL build ${LOCAL_IMAGE} ` +
+                `(recorded in Pulumi.${stack.name}.yaml; change it with \`pulumi config set ${NS}:image <image>\`).`,
+        );
+        return;
+    }
+    throw new Error(
+        `the image ${image} (setting \`${NS}:image\`) is not on this Docker host and could not be pulled (no registry answered). ` +
+            `Load it (\`docker load -i vault.tar\`), or use the local MPL build from \`npm run setup\`: \`pulumi config set ${NS}:image ${LOCAL_IMAGE}\`.`,
+    );
+}
+
+/** Fail early when the API port is taken by something other than this stack's container. */
+export async function ensurePortFree(stack: automation.Stack): Promise<void> {
+    const cfg = await stack.getAllConfig();
+    const port = Number(cfg[`${NS}:port`]?.value ?? DEFAULTS.port);
+    const bind = cfg[`${NS}:bindAddress`]?.value ?? DEFAULTS.bindAddress!;
+    const ours = `vault-${stack.name}`;
+    let running = false;
+    try {
+        running =
+            execFileSync("docker", ["inspect", "--format", "{{.State.Running}}", ours], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() ===
+            "true";
+    } catch {
+        running = false;
+    }
+    if (!running && (await portAnswers(bind === "0.0.0.0" ? "127.0.0.1" : bind, port))) {
+        throw new Error(
+            `port ${port} on ${bind} (setting \`${NS}:port\`) is already taken by another process: free it (\`ss -ltnp 'sport = :${port}'\` shows who), or pick another: \`pulumi config set ${NS}:port ${port + 1}\``,
+        );
+    }
 }

@@ -35,8 +35,9 @@ export async function vaultApi(address: string, method: string, path: string, op
 
 /** Turn a fetch failure into the next step for the operator. */
 export function explainConnectError(address: string, err: unknown): string {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const code = cause?.code ?? (err instanceof Error ? err.message : String(err));
+    const cause = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+    // A refused connection to a name with several addresses arrives as an AggregateError.
+    const code = cause?.code ?? cause?.errors?.[0]?.code ?? (err instanceof Error ? err.message : String(err));
     if (address.startsWith("https://") && /EPROTO|wrong version number|packet length/i.test(`${code} ${cause?.message ?? ""}`)) {
         return `${address} answered plain HTTP to an HTTPS request: with tls_disable = 1 the address is http://, not https://`;
     }

@@ -52,7 +52,8 @@ async function api(method, path, body, token) {
 }
 
 function explainConnectError(err) {
-    const code = (err && err.cause && err.cause.code) || (err && err.code) || String(err);
+    const cause = err && err.cause;
+    const code = (cause && (cause.code || (cause.errors && cause.errors[0] && cause.errors[0].code))) || (err && err.code) || String(err);
     if (String(code).includes("EPROTO") || /wrong version number|HTTP response to HTTPS/i.test(String(err && err.cause))) {
         return `${addr()} does not speak that scheme: with tls_disable = 1 use http://, not https://`;
     }
