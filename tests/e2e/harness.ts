@@ -8,17 +8,18 @@ import * as path from "path";
 import { ApiResult, vaultApi } from "../../cli/vaultApi";
 import { ROOT, openStack } from "../../cli/workspace";
 
-// Each scenario drives real `pulumi up`s: minutes, not the unit tests' 5 s.
-jest.setTimeout(900_000);
-
-// When an update fails on purpose, the engine stops and the inline program's outstanding calls
-// to it are cancelled; those rejections belong to the update that already failed. Anything else
-// still fails the suite.
-process.on("unhandledRejection", (reason: unknown) => {
-    const msg = reason instanceof Error ? reason.message : String(reason);
-    if (/Resource monitor is terminating|resource monitor shut down|\b(UNAVAILABLE|CANCELLED)\b/i.test(msg)) return;
-    throw reason;
-});
+// Under jest (the benchmark imports this file too): each scenario drives real `pulumi up`s,
+// minutes rather than the unit tests' 5 s. When an update fails on purpose, the engine stops and
+// the inline program's outstanding calls to it are cancelled; those rejections belong to the
+// update that already failed. Anything else still fails the suite.
+if (typeof jest !== "undefined") {
+    jest.setTimeout(900_000);
+    process.on("unhandledRejection", (reason: unknown) => {
+        const msg = reason instanceof Error ? reason.message : String(reason);
+        if (/Resource monitor is terminating|resource monitor shut down|\b(UNAVAILABLE|CANCELLED)\b/i.test(msg)) return;
+        throw reason;
+    });
+}
 
 // Shared plumbing for the end-to-end suite: preflight, a stack on a file backend in a temp
 // directory, captured engine output, Docker and Vault HTTP helpers, and cleanup.
