@@ -96,6 +96,23 @@ async function waitForApi(seconds) {
     fail(`Vault did not answer within ${seconds}s: ${last}.${containerHint()}`);
 }
 
+/**
+ * Right after unsealing, the server still sets itself up (mount table, policies) and answers
+ * 503 for a moment; wait for the active 200 so the first request of the update is not retried
+ * half-done.
+ */
+async function waitForActive(seconds) {
+    const deadline = Date.now() + seconds * 1000;
+    let last = "";
+    while (Date.now() < deadline) {
+        const r = await api("GET", "/v1/sys/health");
+        if (r.status === 200) return;
+        last = `HTTP ${r.status}`;
+        await new Promise((res) => setTimeout(res, 250));
+    }
+    fail(`the server is unsealed but not active after ${seconds}s (${last}): check \`docker logs ${process.env.CONTAINER_NAME || "<container>"}\``);
+}
+
 async function readStdin() {
     const chunks = [];
     for await (const c of process.stdin) chunks.push(c);
@@ -183,6 +200,7 @@ async function init() {
         );
     }
     const { status } = await unsealWith(adoptKeys);
+    await waitForActive(30);
     const who = await api("GET", "/v1/auth/token/lookup-self", undefined, adoptToken);
     if (who.status !== 200) {
         fail(`the handed-in root token was refused (HTTP ${who.status}): check \`vault-stack:adoptRootToken\``);
@@ -196,6 +214,7 @@ async function unseal() {
     const keys = parseKeys(await readStdin());
     if (keys.length === 0) fail("no unseal keys on stdin");
     const { unsealedNow, status } = await unsealWith(keys);
+    await waitForActive(30);
     say(unsealedNow ? "unsealed" : "already unsealed");
     process.stdout.write(JSON.stringify({ initialized: status.initialized, sealed: status.sealed, unsealedNow }));
 }
