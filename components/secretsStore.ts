@@ -119,7 +119,13 @@ export class SecretsStore extends pulumi.ComponentResource {
             { ...v, retainOnDelete: true, protect: args.protect, import: args.adopt ? KV_MOUNT : undefined },
         );
         if (args.auditFile !== undefined) {
-            new vault.Audit(`${name}-audit`, { type: "file", path: "file", options: { file_path: args.auditFile }, description: "Log of every access" }, v);
+            // After the mount: enabling the audit device while the KV mount is being created has
+            // been seen to fail the mount's first request, whose retry then finds the path in use.
+            new vault.Audit(
+                `${name}-audit`,
+                { type: "file", path: "file", options: { file_path: args.auditFile }, description: "Log of every access" },
+                { ...v, dependsOn: [this.mount] },
+            );
         }
 
         // On adoption, generated fields keep what the server already stores.
