@@ -91,7 +91,7 @@ async function waitForApi(seconds) {
         } catch (err) {
             last = explainConnectError(err);
         }
-        await new Promise((r) => setTimeout(r, 500));
+        await new Promise((r) => setTimeout(r, 100));
     }
     fail(`Vault did not answer within ${seconds}s: ${last}.${containerHint()}`);
 }
