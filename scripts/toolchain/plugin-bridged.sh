@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # A Pulumi resource plugin bridged by this project from an upstream Terraform provider:
-#   plugin-bridged.sh docker|vault
-# The official pulumi-docker / pulumi-vault modules are refused by the Go module proxy, so
-# the plugin is built from toolchain/provider-<name> (pulumi-terraform-bridge + the upstream
-# provider) at the version the npm SDK asks for ($DOCKER_PLUGIN_VERSION / $VAULT_PLUGIN_VERSION).
+#   plugin-bridged.sh docker|vault|random
+# The official pulumi-docker / pulumi-vault / pulumi-random modules are refused by the Go module
+# proxy, so the plugin is built from toolchain/provider-<name> (pulumi-terraform-bridge + the
+# upstream provider) at the version the npm SDK asks for (*_PLUGIN_VERSION in versions.env).
 #   1. `pulumi plugin ls` already lists resource <name> <version>          -> found
 #   2. a cached binary built from the same sources: install it              -> installed
-#   3. build (two passes: the binary writes its schema, the second build
-#      embeds it through `go build -overlay`), then install                 -> built
+#   3. build, then install                                                  -> built
+#      docker, vault (SDKv2): two passes, the binary writes its schema and the second build
+#      embeds it through `go build -overlay`; random (plugin framework): one pass, the
+#      schema is generated in-process on demand (checked once here).
 # Binary: $VSTACK_CACHE/plugins/<name>-<version>/pulumi-resource-<name>.
 set -euo pipefail
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/common.sh"
@@ -17,7 +19,8 @@ name=${1:-}
 case "$name" in
   docker) version=$DOCKER_PLUGIN_VERSION; tf_module=$TF_DOCKER_MODULE; tags=no_compose ;;  # no_compose: leave out docker_compose (plugin-framework, not bridged)
   vault) version=$VAULT_PLUGIN_VERSION; tf_module=$TF_VAULT_MODULE; tags= ;;
-  *) die "usage: plugin-bridged.sh docker|vault" ;;
+  random) version=$RANDOM_PLUGIN_VERSION; tf_module=$TF_RANDOM_MODULE; tags= ;;
+  *) die "usage: plugin-bridged.sh docker|vault|random" ;;
 esac
 component="plugin-$name"
 src="$ROOT_DIR/toolchain/provider-$name"
@@ -67,16 +70,22 @@ rm -f "$stamp"
 flags=(-trimpath -ldflags "-s -w -X main.version=$version")
 [ -n "$tags" ] && flags+=(-tags "$tags")
 
-# Pass 1: a binary with the committed placeholder schema; it writes the real schema.
-go_build_logged "$component-pass1" "$src" "${flags[@]}" -o "$dest/schemagen" .
-log "pass 1 done; generating the Pulumi schema"
-"$dest/schemagen" -emit-schema "$dest/schema.json" 2>"$VSTACK_LOGS/$component-schema.log" \
-  || { tail -n 20 "$VSTACK_LOGS/$component-schema.log" >&2; die "generating the $name schema failed"; }
-rm -f "$dest/schemagen"
+if [ "$name" = random ]; then
+  go_build_logged "$component" "$src" "${flags[@]}" -o "$bin.tmp" .
+  "$bin.tmp" -emit-schema "$dest/schema.json" 2>"$VSTACK_LOGS/$component-schema.log" \
+    || { tail -n 20 "$VSTACK_LOGS/$component-schema.log" >&2; die "the $name plugin cannot generate its schema"; }
+else
+  # Pass 1: a binary with the committed placeholder schema; it writes the real schema.
+  go_build_logged "$component-pass1" "$src" "${flags[@]}" -o "$dest/schemagen" .
+  log "pass 1 done; generating the Pulumi schema"
+  "$dest/schemagen" -emit-schema "$dest/schema.json" 2>"$VSTACK_LOGS/$component-schema.log" \
+    || { tail -n 20 "$VSTACK_LOGS/$component-schema.log" >&2; die "generating the $name schema failed"; }
+  rm -f "$dest/schemagen"
 
-# Pass 2: the same build with the schema embedded (only the main package recompiles).
-printf '{"Replace":{"%s":"%s"}}\n' "$src/schema-embed.json" "$dest/schema.json" >"$dest/overlay.json"
-go_build_logged "$component-pass2" "$src" "${flags[@]}" -overlay "$dest/overlay.json" -o "$bin.tmp" .
+  # Pass 2: the same build with the schema embedded (only the main package recompiles).
+  printf '{"Replace":{"%s":"%s"}}\n' "$src/schema-embed.json" "$dest/schema.json" >"$dest/overlay.json"
+  go_build_logged "$component-pass2" "$src" "${flags[@]}" -overlay "$dest/overlay.json" -o "$bin.tmp" .
+fi
 got=$("$bin.tmp" -version 2>/dev/null || true)
 [ "$got" = "$version" ] || die "the built $name plugin reports version '$got', not $version"
 mv -f "$bin.tmp" "$bin"
