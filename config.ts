@@ -73,8 +73,6 @@ export type SecretKey = (typeof SECRET_KEYS)[number];
 
 /** Secrets the operator must supply (unless `devPlaceholders` is on). */
 export const REQUIRED_SECRETS: readonly SecretKey[] = ["openrouterApiKey", "telegramBotToken", "telegramChatId", "githubToken"];
-/** Secrets generated with @pulumi/random when not supplied. */
-export const GENERATED_SECRETS: readonly SecretKey[] = ["databasePassword", "cockpitJwtSecret", "cockpitAdminPassword"];
 
 /** Every key the program reads, with its default; anything else under the namespace is a typo. */
 export const DEFAULTS: Readonly<Record<string, string | undefined>> = {

@@ -12,6 +12,9 @@ export const PLACEHOLDER_PREFIX = "DEV-PLACEHOLDER";
 /** Field values of every KV path, by path then field. Values may be secrets. */
 export type SecretData = Record<string, Record<string, pulumi.Input<string>>>;
 
+/** The playbook's five paths with exactly their fields, checked by the compiler. */
+type PlaybookData = { [P in keyof typeof SECRET_FIELDS]: Record<(typeof SECRET_FIELDS)[P][number], pulumi.Input<string>> };
+
 /** Supplied values for the playbook's five paths; a missing optional one is generated or a placeholder. */
 export interface PlaybookValues {
     /** secret/openrouter api_key. */
@@ -166,7 +169,7 @@ export class SecretsStore extends pulumi.ComponentResource {
         const password = (key: string, length: number): pulumi.Output<string> =>
             new random.RandomPassword(`${name}-${key}`, { length, special: false }, { parent: this }).result;
 
-        const data: SecretData = {
+        const playbook: PlaybookData = {
             openrouter: { api_key: required("openrouterApiKey", val.openrouterApiKey) },
             telegram: { bot_token: required("telegramBotToken", val.telegramBotToken), chat_id: required("telegramChatId", val.telegramChatId) },
             github: { token: required("githubToken", val.githubToken) },
@@ -192,12 +195,7 @@ export class SecretsStore extends pulumi.ComponentResource {
                 admin_password: generated(val.cockpitAdminPassword, () => password("cockpit-admin-password", 24), "cockpit", "admin_password"),
             },
         };
-        for (const [path, fields] of Object.entries(data)) {
-            const expected = SECRET_FIELDS[path as keyof typeof SECRET_FIELDS];
-            if (JSON.stringify(Object.keys(fields)) !== JSON.stringify(expected)) {
-                throw new Error(`internal: secret/${path} must have exactly the fields ${expected.join(", ")}`);
-            }
-        }
+        const data: SecretData = { ...playbook };
         for (const [path, extra] of Object.entries(args.extra)) {
             data[path] = extra.fields;
         }
