@@ -1,10 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadConfig } from "./config";
-import { LOGS_DIR } from "./components/hcl";
-import { KV_MOUNT } from "./components/secretPaths";
 import { SecretsStore } from "./components/secretsStore";
 import { VaultInit } from "./components/vaultInit";
 import { VaultServer } from "./components/vaultServer";
+import { ConfigError, loadConfig } from "./core/config";
+import { AUDIT_FILE, KV_MOUNT, apiAddress, physicalNames } from "./core/names";
 
 /** The program: validated config -> Docker server -> init/unseal -> Vault configuration -> outputs. */
 function vaultStack() {
@@ -19,14 +18,11 @@ function vaultStack() {
         return {};
     }
     const { config, secrets } = loaded;
-    const stack = pulumi.getStack();
-    // The host reaches a server published on 0.0.0.0 through loopback.
-    const hostAddress = config.bindAddress === "0.0.0.0" ? "127.0.0.1" : config.bindAddress;
-    const address = `http://${hostAddress}:${config.port}`;
+    const address = apiAddress(config.bindAddress, config.port);
 
     const server = new VaultServer("vault", {
         image: config.image,
-        physicalPrefix: `vault-${stack}`,
+        names: physicalNames(pulumi.getStack()),
         bindAddress: config.bindAddress,
         port: config.port,
         apiAddr: address,
@@ -58,7 +54,7 @@ function vaultStack() {
                 { appCanRead: e.appCanRead, fields: Object.fromEntries(Object.entries(e.fields).map(([f, val]) => [f, pulumi.secret(val)])) },
             ]),
         ),
-        auditFile: config.auditLog ? `${LOGS_DIR}/audit.log` : undefined,
+        auditFile: config.auditLog ? AUDIT_FILE : undefined,
         appTokenDisplayName: config.appTokenDisplayName,
         appTokenTtl: config.appTokenTtl,
         appTokenPeriod: config.appTokenPeriod,

@@ -1,6 +1,7 @@
 import * as automation from "@pulumi/pulumi/automation";
-import { NS } from "../config";
-import { destroyStack, ensureDocker, ensureImage, ensurePortFree, previewDrift, provision } from "./operations";
+import { NS } from "../core/names";
+import { ensureDocker } from "../core/docker";
+import { destroyStack, ensureImage, ensurePortFree, previewDrift, provision } from "./operations";
 import { note, openStack } from "./workspace";
 import { unsealCommand } from "./unseal";
 import { verifyCommand } from "./verify";

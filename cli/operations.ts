@@ -1,36 +1,16 @@
 import * as automation from "@pulumi/pulumi/automation";
-import { execFileSync } from "child_process";
-import * as net from "net";
-import { DEFAULTS, NS } from "../config";
-import { vaultApi } from "./vaultApi";
+import { containerRunning, ensureDocker, imageAvailable, portAnswers } from "../core/docker";
+import { fixSet, setting } from "../core/messages";
+import { DEFAULT_IMAGE, LOCAL_IMAGE, NS, hostAddress, physicalNames } from "../core/names";
+import { defaultOf } from "../core/settings";
+import { sealStatus } from "../core/vault/seal";
 import { unsealWithKeys } from "./unseal";
 import { dockerUrns, note } from "./workspace";
-
-/** The local MPL server image that the setup command builds when no registry answers. */
-export const LOCAL_IMAGE = process.env.SERVER_IMAGE ?? "vault-stack/vault-mpl:1.14.8-local";
 
 /** Where the operations write the engine's output (the terminal by default). */
 export type Sink = (text: string) => void;
 
 const toStdout: Sink = (s) => process.stdout.write(s);
-
-/**
- * Fail early, with the next command, when the Docker engine does not answer. A refresh against a
- * stopped engine would read every Docker object as gone and drop it from the state.
- */
-export function ensureDocker(): void {
-    try {
-        const v = execFileSync("docker", ["info", "--format", "{{.ServerVersion}}"], {
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "ignore"],
-            timeout: 20_000,
-            env: process.env,
-        });
-        if (v.trim() === "") throw new Error("no server version");
-    } catch {
-        throw new Error("no Docker engine answers (is dockerd running?): `npm run setup` starts it, or `sudo systemctl start docker`");
-    }
-}
 
 /** Refresh the Docker resources only: finds a container removed by hand without needing Vault unsealed. */
 export async function refreshDocker(stack: automation.Stack, onOutput: Sink = toStdout): Promise<void> {
@@ -49,8 +29,7 @@ export async function serverState(stack: automation.Stack): Promise<"absent" | "
         return "absent";
     }
     try {
-        const s = await vaultApi(address, "GET", "/v1/sys/seal-status");
-        return s.json.sealed === false ? "unsealed" : "sealed";
+        return (await sealStatus(address)).sealed === false ? "unsealed" : "sealed";
     } catch {
         return "unreachable";
     }
@@ -84,16 +63,21 @@ export async function previewDrift(stack: automation.Stack, onOutput: Sink = toS
     return stack.preview({ refresh: state === "unsealed", diff: true, onOutput, color: "never" });
 }
 
+/** The stack's plain settings as the CLI sees them: the stored value, else the table's default. */
+async function settingsOf(stack: automation.Stack): Promise<(key: string) => string> {
+    const cfg = await stack.getAllConfig();
+    return (key) => cfg[`${NS}:${key}`]?.value ?? defaultOf(key) ?? "";
+}
+
 /**
  * `pulumi destroy`, refused up front while `protect` is on: the engine itself would delete every
  * unprotected resource before stopping at the protected ones.
  */
 export async function destroyStack(stack: automation.Stack, onOutput: Sink = toStdout): Promise<void> {
-    const cfg = await stack.getAllConfig();
-    if ((cfg["vault-stack:protect"]?.value ?? "true") !== "false") {
+    if ((await settingsOf(stack))("protect") !== "false") {
         throw new Error(
-            `the stack ${stack.name} is protected (setting \`vault-stack:protect\`): its state holds the only copy of the unseal keys this program knows. ` +
-                "Read and distribute them first (`pulumi stack output --show-secrets unsealKeys`), then `pulumi config set vault-stack:protect false`, `npm run up`, `npm run destroy`. " +
+            `the stack ${stack.name} is protected (setting ${setting("protect")}): its state holds the only copy of the unseal keys this program knows. ` +
+                `Read and distribute them first (\`pulumi stack output --show-secrets unsealKeys\`), then ${fixSet("protect", "false")}, \`npm run up\`, \`npm run destroy\`. ` +
                 "The data and logs volumes and the stored secrets are kept either way.",
         );
     }
@@ -101,79 +85,40 @@ export async function destroyStack(stack: automation.Stack, onOutput: Sink = toS
     await stack.destroy({ onOutput, color: "never" });
 }
 
-/** Whether something accepts TCP connections on the address. */
-export function portAnswers(host: string, port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const sock = net.connect({ host, port, timeout: 1000 });
-        sock.once("connect", () => {
-            sock.destroy();
-            resolve(true);
-        });
-        sock.once("error", () => resolve(false));
-        sock.once("timeout", () => {
-            sock.destroy();
-            resolve(false);
-        });
-    });
-}
-
-function imageAvailable(image: string): boolean {
-    try {
-        execFileSync("docker", ["image", "inspect", image], { stdio: "ignore" });
-        return true;
-    } catch {
-        try {
-            execFileSync("docker", ["pull", image], { stdio: "ignore", timeout: 60_000 });
-            return true;
-        } catch {
-            return false;
-        }
-    }
-}
-
 /**
  * Make sure the stack's image can be had before anything is created. A dev stack still on the
  * default image falls back, visibly and in its config, to the locally built MPL server.
  */
 export async function ensureImage(stack: automation.Stack): Promise<void> {
-    const cfg = await stack.getAllConfig();
-    const image = cfg[`${NS}:image`]?.value ?? DEFAULTS.image!;
+    const get = await settingsOf(stack);
+    const image = get("image");
     if (imageAvailable(image)) {
         return;
     }
-    const isDev = cfg[`${NS}:devPlaceholders`]?.value === "true";
+    const isDev = get("devPlaceholders") === "true";
     // The CLI reports Pulumi.yaml's default as if set, so "still on the default" is by value.
-    if (isDev && image === DEFAULTS.image && imageAvailable(LOCAL_IMAGE)) {
+    if (isDev && image === DEFAULT_IMAGE && imageAvailable(LOCAL_IMAGE)) {
         await stack.setConfig(`${NS}:image`, { value: LOCAL_IMAGE });
         note(
             `${image} is not present and no registry answered; this dev stack now uses the local MPL build ${LOCAL_IMAGE} ` +
-                `(recorded in Pulumi.${stack.name}.yaml; change it with \`pulumi config set ${NS}:image <image>\`).`,
+                `(recorded in Pulumi.${stack.name}.yaml; change it with ${fixSet("image", "<image>")}).`,
         );
         return;
     }
     throw new Error(
-        `the image ${image} (setting \`${NS}:image\`) is not on this Docker host and could not be pulled (no registry answered). ` +
-            `Load it (\`docker load -i vault.tar\`), or use the local MPL build from \`npm run setup\`: \`pulumi config set ${NS}:image ${LOCAL_IMAGE}\`.`,
+        `the image ${image} (setting ${setting("image")}) is not on this Docker host and could not be pulled (no registry answered). ` +
+            `Load it (\`docker load -i vault.tar\`), or use the local MPL build from \`npm run setup\`: ${fixSet("image", LOCAL_IMAGE)}.`,
     );
 }
 
 /** Fail early when the API port is taken by something other than this stack's container. */
 export async function ensurePortFree(stack: automation.Stack): Promise<void> {
-    const cfg = await stack.getAllConfig();
-    const port = Number(cfg[`${NS}:port`]?.value ?? DEFAULTS.port);
-    const bind = cfg[`${NS}:bindAddress`]?.value ?? DEFAULTS.bindAddress!;
-    const ours = `vault-${stack.name}`;
-    let running = false;
-    try {
-        running =
-            execFileSync("docker", ["inspect", "--format", "{{.State.Running}}", ours], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() ===
-            "true";
-    } catch {
-        running = false;
-    }
-    if (!running && (await portAnswers(bind === "0.0.0.0" ? "127.0.0.1" : bind, port))) {
+    const get = await settingsOf(stack);
+    const port = Number(get("port"));
+    const bind = get("bindAddress");
+    if (!containerRunning(physicalNames(stack.name).container) && (await portAnswers(hostAddress(bind), port))) {
         throw new Error(
-            `port ${port} on ${bind} (setting \`${NS}:port\`) is already taken by another process: free it (\`ss -ltnp 'sport = :${port}'\` shows who), or pick another: \`pulumi config set ${NS}:port ${port + 1}\``,
+            `port ${port} on ${bind} (setting ${setting("port")}) is already taken by another process: free it (\`ss -ltnp 'sport = :${port}'\` shows who), or pick another: ${fixSet("port", port + 1)}`,
         );
     }
 }

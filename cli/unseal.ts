@@ -1,5 +1,6 @@
 import * as automation from "@pulumi/pulumi/automation";
-import { vaultApi } from "./vaultApi";
+import { parseKeys } from "../core/vault/keys";
+import { NextKey, SealStatus, unseal } from "../core/vault/seal";
 import { note } from "./workspace";
 
 /** Read one line from a TTY without echoing it. */
@@ -42,48 +43,17 @@ async function readPiped(): Promise<string[]> {
     for await (const c of process.stdin) {
         chunks.push(c as Buffer);
     }
-    return Buffer.concat(chunks)
-        .toString("utf8")
-        .split(/[\s,]+/)
-        .filter((k) => k !== "");
-}
-
-/** One step of unsealing: the server's answer after a key. */
-interface SealStatus {
-    readonly sealed: boolean;
-    readonly t: number;
-    readonly progress: number;
-    readonly initialized: boolean;
+    return parseKeys(Buffer.concat(chunks).toString("utf8"));
 }
 
 /**
  * Unseal the stack's server after a restart (playbook step 13): keys typed at a prompt without
  * echo, or piped on stdin; progress shown as 2/3; no key is written anywhere.
  */
-export async function unsealWithKeys(address: string, nextKey: (i: number, threshold: number) => Promise<string | undefined>): Promise<SealStatus> {
-    let s = (await vaultApi(address, "GET", "/v1/sys/seal-status")).json as unknown as SealStatus;
-    if (!s.initialized) {
-        throw new Error(`the server at ${address} is not initialised: run \`npm run up\`, which initialises it once`);
-    }
-    if (!s.sealed) {
-        note(`already unsealed: ${address}`);
-        return s;
-    }
-    for (let i = 0; s.sealed; i++) {
-        const key = await nextKey(i, s.t);
-        if (key === undefined) {
-            throw new Error(`still sealed (${s.progress}/${s.t}): ${s.t} valid keys are needed`);
-        }
-        const r = await vaultApi(address, "POST", "/v1/sys/unseal", { body: { key: key.trim() } });
-        if (r.status !== 200) {
-            const errors = ((r.json.errors as string[] | undefined) ?? []).join("; ").replace(/[A-Za-z0-9+/=]{20,}/g, "<redacted>");
-            throw new Error(`key ${i + 1} was rejected (HTTP ${r.status}: ${errors || "no reason given"}); progress was reset, start again with valid keys`);
-        }
-        s = r.json as unknown as SealStatus;
-        note(`unseal progress: ${s.sealed ? s.progress : s.t}/${s.t}`);
-    }
-    note(`unsealed: ${address}`);
-    return s;
+export async function unsealWithKeys(address: string, nextKey: NextKey): Promise<SealStatus> {
+    const { status, unsealedNow } = await unseal(address, nextKey, note);
+    note(unsealedNow ? `unsealed: ${address}` : `already unsealed: ${address}`);
+    return status;
 }
 
 /** `npm run unseal`: address from the stack's outputs, keys from a hidden prompt or stdin. */

@@ -1,5 +1,5 @@
 import * as automation from "@pulumi/pulumi/automation";
-import { vaultApi } from "./vaultApi";
+import { vaultApi } from "../core/vault/client";
 
 /** One verification check and its outcome. */
 export interface Check {

@@ -3,12 +3,11 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { NS } from "../core/names";
 import vaultStack = require("../index");
 
 /** The project root (where Pulumi.yaml lives). */
 export const ROOT = path.resolve(__dirname, "..");
-/** The project name in Pulumi.yaml. */
-export const PROJECT = "vault-stack";
 /** Where the local file backend keeps state unless PULUMI_BACKEND_URL says otherwise. */
 export const LOCAL_STATE_DIR = path.join(ROOT, ".pulumi-state");
 /** The generated stack passphrase file, used unless PULUMI_CONFIG_PASSPHRASE(_FILE) is set. */
@@ -24,6 +23,8 @@ export interface OpenOptions {
     readonly envVars?: Record<string, string>;
     /** Directory holding Pulumi.yaml and Pulumi.<stack>.yaml. @default the project root */
     readonly workDir?: string;
+    /** Project settings to write into `workDir` (a temporary one) instead of reading its Pulumi.yaml. */
+    readonly projectSettings?: automation.ProjectSettings;
 }
 
 /** Print a line for the operator on stderr. */
@@ -63,8 +64,13 @@ export async function openStack(opts: OpenOptions = {}): Promise<automation.Stac
         ...(opts.envVars ?? passphraseEnv()),
     };
     return automation.LocalWorkspace.createOrSelectStack(
-        { stackName: opts.stackName ?? "dev", projectName: PROJECT, program: async () => vaultStack() },
-        { workDir: opts.workDir ?? ROOT, envVars, pulumiHome: process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi") },
+        { stackName: opts.stackName ?? "dev", projectName: NS, program: async () => vaultStack() },
+        {
+            workDir: opts.workDir ?? ROOT,
+            projectSettings: opts.projectSettings,
+            envVars,
+            pulumiHome: process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi"),
+        },
     );
 }
 

@@ -2,9 +2,11 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
-import { renderReadPolicy } from "./hcl";
-import { FIXED_SECRET_PATHS, KV_MOUNT, SECRET_FIELDS } from "./secretPaths";
-import { opsCommand } from "./vaultInit";
+import { renderReadPolicy } from "../core/hcl";
+import { fixSetSecret, placeholderText, problem } from "../core/messages";
+import { KV_MOUNT, NS } from "../core/names";
+import { FIXED_SECRET_PATHS, SECRET_FIELDS } from "../core/secretPaths";
+import { opsCommand } from "../ops/command";
 
 /** Marker stored instead of a credential the operator has not supplied (dev stacks only). */
 export const PLACEHOLDER_PREFIX = "DEV-PLACEHOLDER";
@@ -37,7 +39,7 @@ export interface PlaybookValues {
 
 /** The placeholder text for a credential that was not supplied, naming the command that sets it. */
 export function placeholderFor(configKey: string): string {
-    return `${PLACEHOLDER_PREFIX}: not a real value; set it with pulumi config set --secret vault-stack:${configKey}`;
+    return placeholderText(PLACEHOLDER_PREFIX, configKey);
 }
 
 /** Arguments of the Vault-side configuration. */
@@ -97,7 +99,7 @@ export class SecretsStore extends pulumi.ComponentResource {
     public readonly placeholders: string[];
 
     constructor(name: string, args: SecretsStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("vault-stack:vault:SecretsStore", name, {}, opts);
+        super(`${NS}:vault:SecretsStore`, name, {}, opts);
 
         this.provider = new vault.Provider(
             `${name}-provider`,
@@ -106,7 +108,7 @@ export class SecretsStore extends pulumi.ComponentResource {
                 token: pulumi.secret(args.rootToken),
                 maxLeaseTtlSeconds: args.providerTokenTtlSeconds,
                 skipChildToken: false,
-                tokenName: "pulumi-vault-stack",
+                tokenName: `pulumi-${NS}`,
             },
             { parent: this },
         );
@@ -160,7 +162,7 @@ export class SecretsStore extends pulumi.ComponentResource {
                 return given;
             }
             if (!args.devPlaceholders) {
-                throw new Error(`vault-stack:${key} is missing: set it with pulumi config set --secret vault-stack:${key} <value>`);
+                throw new Error(problem(key, undefined, "is missing", `set it with ${fixSetSecret(key)}`));
             }
             placeholders.push(key);
             return placeholderFor(key);

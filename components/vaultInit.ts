@@ -1,18 +1,10 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
+import { NS } from "../core/names";
+import { parseInitOutput } from "../core/vault/init";
+import { opsCommand } from "../ops/command";
 
-/** What one-time initialisation hands back: the unseal keys and the root token. */
-export interface InitResult {
-    /** Base64 unseal key shares. */
-    readonly unsealKeys: string[];
-    /** The initial root token. */
-    readonly rootToken: string;
-    /** "init" when this stack initialised the server, "adopted" when keys were handed in. */
-    readonly source: "init" | "adopted";
-}
-
-/** Seal state reported by the ops script. */
+/** Seal state reported by the adapter's status and unseal modes (no secrets in it). */
 export interface SealState {
     readonly reachable?: boolean;
     readonly initialized?: boolean;
@@ -20,44 +12,13 @@ export interface SealState {
     readonly unsealedNow?: boolean;
 }
 
-/**
- * Parse the init step's stdout. Throws a message that never contains the text itself, since it
- * holds the keys.
- */
-export function parseInitOutput(stdout: string): InitResult {
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(stdout);
-    } catch {
-        throw new Error(
-            `the init step printed ${stdout.length} characters that are not JSON; its record in the state is damaged (see docs/operations.md, "Adopting a server")`,
-        );
-    }
-    const p = parsed as { unseal_keys_b64?: unknown; root_token?: unknown; source?: unknown };
-    if (!Array.isArray(p.unseal_keys_b64) || p.unseal_keys_b64.length === 0 || p.unseal_keys_b64.some((k) => typeof k !== "string" || k === "")) {
-        throw new Error("the init step's output has no unseal keys; its record in the state is damaged");
-    }
-    if (typeof p.root_token !== "string" || p.root_token === "") {
-        throw new Error("the init step's output has no root token; its record in the state is damaged");
-    }
-    return { unsealKeys: p.unseal_keys_b64 as string[], rootToken: p.root_token, source: p.source === "adopted" ? "adopted" : "init" };
-}
-
-/** Parse the status/unseal step's stdout (no secrets in it). */
+/** Parse the status/unseal step's stdout; anything unreadable is an unknown state. */
 export function parseSealState(stdout: string): SealState {
     try {
         return JSON.parse(stdout) as SealState;
     } catch {
         return {};
     }
-}
-
-/** Path of the ops script that talks to Vault's HTTP API. */
-export const OPS_SCRIPT = path.join(__dirname, "..", "scripts", "vault-ops.js");
-
-/** The shell-free command line that runs the ops script in a mode; no secret is ever part of it. */
-export function opsCommand(mode: "init" | "unseal" | "status" | "read"): string {
-    return `"${process.execPath}" "${OPS_SCRIPT}" ${mode}`;
 }
 
 /** Arguments of the init/unseal step. */
@@ -95,7 +56,7 @@ export class VaultInit extends pulumi.ComponentResource {
     public readonly sealState: pulumi.Output<SealState>;
 
     constructor(name: string, args: VaultInitArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("vault-stack:vault:VaultInit", name, {}, opts);
+        super(`${NS}:vault:VaultInit`, name, {}, opts);
 
         const environment: Record<string, pulumi.Input<string>> = {
             VAULT_ADDR: args.address,

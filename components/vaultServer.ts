@@ -1,13 +1,15 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_FILE, CONTAINER_PORT, DATA_DIR, LOGS_DIR, renderVaultHcl } from "./hcl";
+import { renderVaultHcl } from "../core/hcl";
+import { CONFIG_FILE, CONTAINER_PORT, DATA_DIR, LOGS_DIR, MANAGED_BY, NS, PhysicalNames } from "../core/names";
+import { ANY_STATE_HEALTH } from "../core/vault/seal";
 
 /** Arguments of the Docker side of the Vault server. */
 export interface VaultServerArgs {
     /** Docker image of the Vault-compatible server. @default "hashicorp/vault:1.17" */
     readonly image: pulumi.Input<string>;
-    /** Prefix of every physical Docker name; includes the stack so stacks coexist on one host. */
-    readonly physicalPrefix: string;
+    /** Physical Docker names; they include the stack so stacks coexist on one host. */
+    readonly names: PhysicalNames;
     /** Host address the API port is published on. @default "127.0.0.1" */
     readonly bindAddress: pulumi.Input<string>;
     /** Host port the API is published on. @default 8200 */
@@ -28,7 +30,7 @@ export function entrypointFor(): string[] {
 }
 
 /** Health check that passes for any answering server, sealed or uninitialised included. */
-export const HEALTHCHECK_URL = `http://127.0.0.1:${CONTAINER_PORT}/v1/sys/health?standbyok=true&sealedcode=200&uninitcode=200`;
+export const HEALTHCHECK_URL = `http://127.0.0.1:${CONTAINER_PORT}${ANY_STATE_HEALTH}`;
 
 /** The Docker network, volumes, image and container that run the Vault server (playbook steps 1 to 4). */
 export class VaultServer extends pulumi.ComponentResource {
@@ -46,32 +48,25 @@ export class VaultServer extends pulumi.ComponentResource {
     public readonly vaultHcl: string;
 
     constructor(name: string, args: VaultServerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("vault-stack:docker:VaultServer", name, {}, opts);
+        super(`${NS}:docker:VaultServer`, name, {}, opts);
 
-        const prefix = args.physicalPrefix;
+        const n = args.names;
+        const labels = [{ ...MANAGED_BY }];
         this.network = new docker.Network(
             `${name}-net`,
-            { name: `${prefix}-net`, driver: "bridge", labels: [{ label: "managed-by", value: "vault-stack" }] },
+            { name: n.network, driver: "bridge", labels },
             // Physical names are fixed, so a replacement must remove the old object first.
             { parent: this, deleteBeforeReplace: true },
         );
-        this.dataVolume = new docker.Volume(
-            `${name}-data`,
-            { name: `${prefix}-data`, labels: [{ label: "managed-by", value: "vault-stack" }] },
-            { parent: this, retainOnDelete: true, protect: args.protectData },
-        );
-        this.logsVolume = new docker.Volume(
-            `${name}-logs`,
-            { name: `${prefix}-logs`, labels: [{ label: "managed-by", value: "vault-stack" }] },
-            { parent: this, retainOnDelete: true },
-        );
+        this.dataVolume = new docker.Volume(`${name}-data`, { name: n.dataVolume, labels }, { parent: this, retainOnDelete: true, protect: args.protectData });
+        this.logsVolume = new docker.Volume(`${name}-logs`, { name: n.logsVolume, labels }, { parent: this, retainOnDelete: true });
         const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
 
         this.vaultHcl = renderVaultHcl({ apiAddr: args.apiAddr, ui: true });
         this.container = new docker.Container(
             `${name}-container`,
             {
-                name: prefix,
+                name: n.container,
                 image: image.imageId,
                 restart: "unless-stopped",
                 mustRun: true,
@@ -94,7 +89,7 @@ export class VaultServer extends pulumi.ComponentResource {
                     startPeriod: "5s",
                     retries: 3,
                 },
-                labels: [{ label: "managed-by", value: "vault-stack" }],
+                labels,
             },
             { parent: this, deleteBeforeReplace: true },
         );

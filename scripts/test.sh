@@ -13,6 +13,8 @@ npx tsc --noEmit
 echo "== lint" >&2
 npx eslint .
 npx prettier --check .
+echo "== build (the ops adapter the command resources run)" >&2
+npx tsc -p tsconfig.ops.json
 echo "== unit tests" >&2
 npx jest --selectProjects unit --json --outputFile="$results/unit.json"
 echo "== end-to-end tests" >&2

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { ApiResult, vaultApi } from "../../cli/vaultApi";
+import { ApiResult, vaultApi } from "../../core/vault/client";
 import { ROOT, openStack } from "../../cli/workspace";
 
 // Under jest (the benchmark imports this file too): each scenario drives real `pulumi up`s,

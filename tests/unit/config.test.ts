@@ -1,4 +1,6 @@
-import { RawConfig, isLoopback, parseDuration, splitKeys, validateConfig } from "../../config";
+import { validateConfig } from "../../core/config";
+import { RawConfig, isLoopback, parseDuration } from "../../core/validate";
+import { parseKeys as splitKeys } from "../../core/vault/keys";
 
 const FAKE = "fake-value-for-tests";
 const REQUIRED = { openrouterApiKey: FAKE, telegramBotToken: FAKE, telegramChatId: "12345", githubToken: FAKE };

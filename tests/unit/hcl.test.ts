@@ -1,5 +1,5 @@
-import { renderReadPolicy, renderVaultHcl } from "../../components/hcl";
-import { FIXED_SECRET_PATHS } from "../../components/secretPaths";
+import { renderReadPolicy, renderVaultHcl } from "../../core/hcl";
+import { FIXED_SECRET_PATHS } from "../../core/secretPaths";
 
 describe("renderVaultHcl", () => {
     test("renders the playbook's step 2 configuration", () => {

@@ -2,8 +2,8 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
-import { ensureDocker, portAnswers } from "../../cli/operations";
-import { vaultApi } from "../../cli/vaultApi";
+import { ensureDocker, portAnswers } from "../../core/docker";
+import { vaultApi } from "../../core/vault/client";
 import { mask } from "../../cli/verify";
 
 // The operator-facing messages that need no server: each names the next command to run.

@@ -1,12 +1,14 @@
 import { spawn } from "child_process";
 import * as http from "http";
 import { AddressInfo } from "net";
-import * as path from "path";
+import { OPS_MAIN, ensureOpsBuilt } from "../../ops/command";
 
-// The ops script's decisions (init only an uninitialised server, re-emit held keys, adopt, unseal
-// progress), driven against a scripted HTTP peer. The real server is exercised by tests/e2e.
+// The compiled ops adapter as the command resources run it (a child process: argv, environment,
+// stdin, stdout, exit code), driven against a scripted HTTP peer. The core's decisions are tested
+// in-process in core/vault/*.test.ts; the real server is exercised by tests/e2e.
 
-const SCRIPT = path.join(__dirname, "../../scripts/vault-ops.js");
+const SCRIPT = OPS_MAIN;
+beforeAll(() => ensureOpsBuilt());
 
 interface Peer {
     initialized: boolean;
@@ -71,7 +73,7 @@ function ops(mode: string, env: Record<string, string>, stdin = ""): Promise<{ c
 
 const fresh = (): Peer => ({ initialized: false, sealed: true, progress: 0, calls: [], validKeys: ["fake-k1", "fake-k2", "fake-k3", "fake-k4", "fake-k5"] });
 
-describe("vault-ops.js init", () => {
+describe("ops adapter init", () => {
     test("initialises an uninitialised server once, after checking sys/init, with the configured shares", async () => {
         const peer = fresh();
         await withPeer(peer, async (addr) => {
@@ -145,7 +147,7 @@ describe("vault-ops.js init", () => {
     });
 });
 
-describe("vault-ops.js unseal and status", () => {
+describe("ops adapter unseal and status", () => {
     test("unseals with keys from stdin and reports progress without key material", async () => {
         const peer = { ...fresh(), initialized: true };
         await withPeer(peer, async (addr) => {

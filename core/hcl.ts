@@ -1,3 +1,5 @@
+import { CONTAINER_PORT, DATA_DIR } from "./names";
+
 /** Settings that shape the server's configuration file. */
 export interface VaultHclSettings {
     /** Address the server advertises to clients (`api_addr`). */
@@ -5,15 +7,6 @@ export interface VaultHclSettings {
     /** Serve the web UI. */
     readonly ui: boolean;
 }
-
-/** Path of the file storage inside the container. */
-export const DATA_DIR = "/vault/data";
-/** Path of the logs (audit) directory inside the container. */
-export const LOGS_DIR = "/vault/logs";
-/** Where the rendered configuration file is delivered inside the container. */
-export const CONFIG_FILE = "/vault/stack/vault.hcl";
-/** Port the server listens on inside the container. */
-export const CONTAINER_PORT = 8200;
 
 /** Render vault.hcl as the playbook's step 2: file storage, plain tcp listener, api_addr, ui, disable_mlock. */
 export function renderVaultHcl(s: VaultHclSettings): string {

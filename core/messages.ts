@@ -1,0 +1,81 @@
+import { MANAGED_FILTER, NS } from "./names";
+
+// The one place where a setting is named, a fix command is spelled and an operator-facing error
+// is worded. Every message says what is wrong, the value (never a secret one), what is allowed
+// and the command that fixes it.
+
+/** A setting as the operator types it: `vault-stack:key`. */
+export const setting = (key: string): string => `\`${NS}:${key}\``;
+
+/** The command that sets a plain setting. */
+export const fixSet = (key: string, value: string | number): string => `\`pulumi config set ${NS}:${key} ${value}\``;
+
+/** The command that stores a secret setting encrypted. */
+export const fixSetSecret = (key: string): string => `\`pulumi config set --secret ${NS}:${key} <value>\``;
+
+/** The command that stores one secret value below a map setting. */
+export const fixSetSecretPath = (path: string): string => `\`pulumi config set --secret --path '${NS}:${path}' <value>\``;
+
+/** The command that removes a setting. */
+export const fixRm = (key: string): string => `\`pulumi config rm ${NS}:${key}\``;
+
+/** One problem with a setting: `key` (value) what is allowed: how to fix it. The value is left out for secrets. */
+export function problem(key: string, value: string | undefined, allowed: string, fix: string): string {
+    return `${setting(key)}${value === undefined ? "" : ` (${value})`} ${allowed}: ${fix}`;
+}
+
+/** A setting outside the table: probably a typo. */
+export const unknownSetting = (key: string, known: readonly string[]): string =>
+    problem(key, undefined, `is not a setting of this program (known: ${known.join(", ")})`, `remove it with ${fixRm(key)}`);
+
+/** Text shown in a stored secret the operator has not supplied yet (dev stacks only). */
+export const placeholderText = (prefix: string, key: string): string => `${prefix}: not a real value; set it with pulumi config set --secret ${NS}:${key}`;
+
+/** Where to read the keys the stack holds. */
+export const SHOW_KEYS = "`pulumi stack output --show-secrets unsealKeys`";
+
+/** Replace anything that looks like key or token material in a server's error text. */
+export const redact = (text: string): string => text.replace(/[A-Za-z0-9+/=]{20,}/g, "<redacted>");
+
+/** The server rejected an unseal key: its position, never its value. */
+export const keyRejected = (position: number, of: number | undefined, status: number, reason: string): string =>
+    `unseal key ${position}${of === undefined ? "" : ` of ${of}`} was rejected (HTTP ${status}: ${redact(reason) || "no reason given"}); ` +
+    `progress was reset: check the keys (${SHOW_KEYS}) and start again`;
+
+/** Not enough keys were given. */
+export const stillSealed = (progress: number, threshold: number, given: number): string =>
+    `still sealed (${progress}/${threshold}): ${threshold} valid keys are needed (${given} given, each from a different share)`;
+
+/** The server is not initialised, so there is nothing to unseal. */
+export const notInitialised = (address: string): string =>
+    `the server at ${address} is not initialised: run \`npm run up\` (or \`pulumi up\`), which initialises it once`;
+
+/** An initialised server, but no keys in this stack: adopt it with the kept keys. */
+export const adoptionNeeded = (address: string): string =>
+    `the server at ${address} is already initialised, but this stack holds no unseal keys for it. ` +
+    "It will NOT be initialised again (that would need its data wiped). Hand in the keys you kept (step 6 of the playbook): " +
+    `\`pulumi config set --secret ${NS}:adoptUnsealKeys '<key1>,<key2>,<key3>'\` and ` +
+    `\`pulumi config set --secret ${NS}:adoptRootToken '<root token>'\`, then \`pulumi up\` again (see docs/operations.md, "Adopting a server").`;
+
+/** The handed-in root token does not work on the server. */
+export const rootTokenRefused = (status: number): string =>
+    `the handed-in root token was refused (HTTP ${status}): check ${setting("adoptRootToken")} (${fixSetSecret("adoptRootToken")})`;
+
+/** The address does not start with a scheme. */
+export const badAddress = (address: string): string =>
+    `VAULT_ADDR (${address || "unset"}) must start with http:// or https://; with tls_disable = 1 it is http://127.0.0.1:8200`;
+
+/** https:// against the plain listener. */
+export const wrongScheme = (address: string): string =>
+    `${address} answered plain HTTP to an HTTPS request: with tls_disable = 1 the address is http://, not https://`;
+
+/** Nothing accepts connections at the address. */
+export const nothingAnswers = (address: string, code: string): string =>
+    `nothing answers at ${address} (${code}): is the container running? \`docker ps -a --filter ${MANAGED_FILTER}\`; if it is gone, \`npm run up\` recreates it`;
+
+/** Any other connection failure. */
+export const noAnswer = (address: string, code: string): string =>
+    `no answer from ${address} (${code}): is the container running? Check it with \`docker ps -a --filter ${MANAGED_FILTER}\` and its log with \`docker logs <name>\``;
+
+/** The Docker engine does not answer. */
+export const NO_DOCKER = "no Docker engine answers (is dockerd running?): `npm run setup` starts it, or `sudo systemctl start docker`";

@@ -1,0 +1,51 @@
+/** The project name in Pulumi.yaml: the config namespace and the label every Docker object carries. */
+export const NS = "vault-stack";
+
+/** Label on every Docker object this program makes, so an operator can list them. */
+export const MANAGED_BY = { label: "managed-by", value: NS } as const;
+
+/** `docker ps` filter for this program's containers. */
+export const MANAGED_FILTER = `label=${MANAGED_BY.label}=${MANAGED_BY.value}`;
+
+/** The default server image (the chapter's); the operator may pick another. */
+export const DEFAULT_IMAGE = "hashicorp/vault:1.17";
+
+/** The locally built MPL server image the setup produces when no registry answers. */
+export const LOCAL_IMAGE = process.env.SERVER_IMAGE ?? "vault-stack/vault-mpl:1.14.8-local";
+
+/** Physical Docker names of one stack; they include the stack so stacks coexist on one host. */
+export interface PhysicalNames {
+    readonly container: string;
+    readonly network: string;
+    readonly dataVolume: string;
+    readonly logsVolume: string;
+}
+
+/** The physical Docker names of a stack's objects. */
+export function physicalNames(stack: string): PhysicalNames {
+    const container = `vault-${stack}`;
+    return { container, network: `${container}-net`, dataVolume: `${container}-data`, logsVolume: `${container}-logs` };
+}
+
+/** The address this host reaches a server published on `bindAddress` through (0.0.0.0 through loopback). */
+export function hostAddress(bindAddress: string): string {
+    return bindAddress === "0.0.0.0" ? "127.0.0.1" : bindAddress;
+}
+
+/** The API address of a server published on `bindAddress`:`port`, as seen from this host. */
+export function apiAddress(bindAddress: string, port: number): string {
+    return `http://${hostAddress(bindAddress)}:${port}`;
+}
+
+/** The mount path of the KV v2 engine. */
+export const KV_MOUNT = "secret";
+/** Path of the file storage inside the container. */
+export const DATA_DIR = "/vault/data";
+/** Path of the logs (audit) directory inside the container. */
+export const LOGS_DIR = "/vault/logs";
+/** Where the rendered configuration file is delivered inside the container. */
+export const CONFIG_FILE = "/vault/stack/vault.hcl";
+/** Port the server listens on inside the container. */
+export const CONTAINER_PORT = 8200;
+/** The audit log file inside the container. */
+export const AUDIT_FILE = `${LOGS_DIR}/audit.log`;

@@ -1,0 +1,115 @@
+import { adoptionNeeded, rootTokenRefused } from "../messages";
+import { apiErrors, vaultApi } from "./client";
+import { Say, unsealWith, waitForActive } from "./seal";
+
+/** The init record the init step prints and the state keeps (secret as a whole). */
+export interface InitRecord {
+    /** Base64 unseal key shares. */
+    readonly unseal_keys_b64: string[];
+    /** The initial root token. */
+    readonly root_token: string;
+    /** "init" when this stack initialised the server, "adopted" when keys were handed in. */
+    readonly source: "init" | "adopted";
+    /** Key shares and threshold the server reported or was initialised with. */
+    readonly shares: number;
+    readonly threshold: number;
+}
+
+/** What the program reads from an init record. */
+export interface InitResult {
+    readonly unsealKeys: string[];
+    readonly rootToken: string;
+    readonly source: "init" | "adopted";
+}
+
+/**
+ * Parse the init step's stdout. Throws a message that never contains the text itself, since it
+ * holds the keys.
+ */
+export function parseInitOutput(stdout: string): InitResult {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(stdout);
+    } catch {
+        throw new Error(
+            `the init step printed ${stdout.length} characters that are not JSON; its record in the state is damaged (see docs/operations.md, "Adopting a server")`,
+        );
+    }
+    const p = parsed as { unseal_keys_b64?: unknown; root_token?: unknown; source?: unknown };
+    if (!Array.isArray(p.unseal_keys_b64) || p.unseal_keys_b64.length === 0 || p.unseal_keys_b64.some((k) => typeof k !== "string" || k === "")) {
+        throw new Error("the init step's output has no unseal keys; its record in the state is damaged");
+    }
+    if (typeof p.root_token !== "string" || p.root_token === "") {
+        throw new Error("the init step's output has no root token; its record in the state is damaged");
+    }
+    return { unsealKeys: p.unseal_keys_b64 as string[], rootToken: p.root_token, source: p.source === "adopted" ? "adopted" : "init" };
+}
+
+/** The previous run's record when it is a complete one (an update of the init resource), else undefined. */
+export function previousRecord(previousStdout: string | undefined): string | undefined {
+    const prev = (previousStdout ?? "").trim();
+    if (!prev.startsWith("{")) return undefined;
+    try {
+        parseInitOutput(prev);
+        return prev;
+    } catch {
+        return undefined;
+    }
+}
+
+/** What the init step needs. */
+export interface InitRequest {
+    readonly address: string;
+    readonly shares: number;
+    readonly threshold: number;
+    /** The record this resource printed before, if any. */
+    readonly previousStdout?: string;
+    /** Keys and root token handed in to adopt an initialised server. */
+    readonly adoptKeys: readonly string[];
+    readonly adoptToken: string;
+    readonly containerName?: string;
+}
+
+/**
+ * The one-time `operator init` (playbook step 5), or adoption of an initialised server with
+ * handed-in keys. Returns the record as JSON text. Never initialises an initialised server.
+ */
+export async function initOrAdopt(req: InitRequest, say: Say): Promise<string> {
+    const previous = previousRecord(req.previousStdout);
+    if (previous !== undefined) {
+        say("already initialised by this stack: keeping the keys it holds");
+        return previous;
+    }
+    const state = await vaultApi(req.address, "GET", "/v1/sys/init");
+    if (state.status !== 200) {
+        throw new Error(`GET /v1/sys/init answered HTTP ${state.status}: ${apiErrors(state)}`);
+    }
+    if (state.json.initialized !== true) {
+        const r = await vaultApi(req.address, "PUT", "/v1/sys/init", { body: { secret_shares: req.shares, secret_threshold: req.threshold } });
+        const keys = r.json.keys_base64;
+        if (r.status !== 200 || !Array.isArray(keys) || typeof r.json.root_token !== "string") {
+            throw new Error(`PUT /v1/sys/init answered HTTP ${r.status}: ${apiErrors(r)}`);
+        }
+        say(`initialised with ${req.shares} key shares, threshold ${req.threshold}`);
+        const record: InitRecord = {
+            unseal_keys_b64: keys as string[],
+            root_token: r.json.root_token,
+            source: "init",
+            shares: req.shares,
+            threshold: req.threshold,
+        };
+        return JSON.stringify(record);
+    }
+    if (req.adoptKeys.length === 0 || req.adoptToken === "") {
+        throw new Error(adoptionNeeded(req.address));
+    }
+    const { status } = await unsealWith(req.address, req.adoptKeys, say);
+    await waitForActive(req.address, 30, req.containerName);
+    const who = await vaultApi(req.address, "GET", "/v1/auth/token/lookup-self", { token: req.adoptToken });
+    if (who.status !== 200) {
+        throw new Error(rootTokenRefused(who.status));
+    }
+    say("adopted the initialised server with the handed-in keys");
+    const record: InitRecord = { unseal_keys_b64: [...req.adoptKeys], root_token: req.adoptToken, source: "adopted", shares: status.n, threshold: status.t };
+    return JSON.stringify(record);
+}

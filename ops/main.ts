@@ -1,0 +1,107 @@
+// The adapter the program's command resources run (compiled by tsc to bin/ops/ops/main.js):
+//
+//   main.js init     one-time `operator init` (or adoption); prints the init record on stdout
+//   main.js unseal   unseal with keys read from stdin; prints the seal state
+//   main.js status   prints the seal state; never waits long, never needs a secret
+//   main.js read     reads KV v2 paths with a token from stdin; prints their data as JSON
+//
+// Secrets come in through stdin or the environment only, leave only through stdout, and only as
+// the very last act (the command plugin quotes both streams in its error text). Every message on
+// stderr is free of secrets. All Vault logic lives in core/vault; this file only adapts.
+import { containerHint } from "../core/docker";
+import { checkAddress } from "../core/vault/client";
+import { initOrAdopt } from "../core/vault/init";
+import { parseKeys } from "../core/vault/keys";
+import { readKvPaths } from "../core/vault/kv";
+import { sealStatus, unsealWith, waitForActive, waitForApi } from "../core/vault/seal";
+
+const EXIT_USAGE = 2;
+
+/** A message for the operator on stderr (never a secret). */
+const say = (msg: string): void => {
+    process.stderr.write(`vault-ops: ${msg}\n`);
+};
+
+async function readStdin(): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+}
+
+const env = (name: string): string => (process.env[name] ?? "").trim();
+
+async function ready(address: string): Promise<void> {
+    await waitForApi(address, Number(env("VAULT_WAIT_SECONDS") || 90), () => containerHint(env("CONTAINER_NAME")));
+}
+
+const modes: Record<string, (address: string) => Promise<string>> = {
+    async init(address) {
+        await ready(address);
+        return initOrAdopt(
+            {
+                address,
+                shares: Number(env("KEY_SHARES")),
+                threshold: Number(env("KEY_THRESHOLD")),
+                previousStdout: process.env.PULUMI_COMMAND_STDOUT,
+                adoptKeys: parseKeys(process.env.ADOPT_UNSEAL_KEYS),
+                adoptToken: env("ADOPT_ROOT_TOKEN"),
+                containerName: env("CONTAINER_NAME") || undefined,
+            },
+            say,
+        );
+    },
+    async unseal(address) {
+        await ready(address);
+        const keys = parseKeys(await readStdin());
+        if (keys.length === 0) throw new Error("no unseal keys on stdin");
+        const { status, unsealedNow } = await unsealWith(address, keys, say);
+        await waitForActive(address, 30, env("CONTAINER_NAME") || undefined);
+        say(unsealedNow ? "unsealed" : "already unsealed");
+        return JSON.stringify({ initialized: status.initialized, sealed: status.sealed, unsealedNow });
+    },
+    async status(address) {
+        try {
+            const s = await sealStatus(address);
+            return JSON.stringify({ reachable: true, initialized: !!s.initialized, sealed: !!s.sealed, threshold: s.t, progress: s.progress });
+        } catch {
+            return JSON.stringify({ reachable: false });
+        }
+    },
+    async read(address) {
+        await ready(address);
+        let req: { token?: string; mount?: string; paths?: string[] };
+        try {
+            req = JSON.parse(await readStdin()) as typeof req;
+        } catch {
+            throw new Error("read expects JSON on stdin: {token, mount, paths}");
+        }
+        return JSON.stringify(await readKvPaths(address, req.token ?? "", req.mount ?? "", req.paths ?? []));
+    },
+};
+
+async function main(mode: string | undefined): Promise<number> {
+    const run = mode === undefined ? undefined : modes[mode];
+    let address: string;
+    try {
+        address = checkAddress(env("VAULT_ADDR"));
+    } catch (err) {
+        say((err as Error).message);
+        return EXIT_USAGE;
+    }
+    if (run === undefined) {
+        say(`usage: main.js ${Object.keys(modes).join("|")} (got ${mode})`);
+        return EXIT_USAGE;
+    }
+    try {
+        // The last act: nothing that can fail comes after the secret reaches stdout.
+        process.stdout.write(await run(address));
+        return 0;
+    } catch (err) {
+        say(err instanceof Error ? err.message : String(err));
+        return 1;
+    }
+}
+
+void main(process.argv[2]).then((code) => {
+    process.exitCode = code;
+});
