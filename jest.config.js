@@ -5,7 +5,7 @@ module.exports = {
         {
             displayName: "unit",
             testEnvironment: "node",
-            testMatch: ["<rootDir>/tests/unit/**/*.test.ts"],
+            testMatch: ["<rootDir>/tests/unit/**/*.test.ts", "<rootDir>/core/**/*.test.ts", "<rootDir>/components/**/*.test.ts"],
             transform: { "^.+\\.ts$": tsJest },
         },
         {

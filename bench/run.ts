@@ -1,51 +1,10 @@
 import { execFileSync } from "child_process";
-import { performance } from "perf_hooks";
-import * as path from "path";
-import { TestStack, freePort, preflight, serverImage, trySh } from "../tests/e2e/harness";
+import { BASELINE, RUNS, Row, SIZES, baselineRun, containerMemory, fmt, median, programStack, timed } from "./support";
+import { freePort, preflight, serverImage, trySh } from "../tests/support/stack";
 
 // The benchmark: cold up, no-op up and preview, and scale with 50 and 500 extra paths, each
 // against a plain docker+curl script doing the same work, in the same invocation. Medians of
 // BENCH_RUNS runs (default 3), with min and max.
-
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const SIZES = (process.env.BENCH_SIZES ?? "0,50,500").split(",").map(Number);
-const BASELINE = path.join(__dirname, "baseline.sh");
-
-interface Row {
-    readonly name: string;
-    readonly program: number[];
-    readonly baseline: number[];
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const fmt = (s: number): string => s.toFixed(2);
-
-async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
-    const t0 = performance.now();
-    await fn();
-    return (performance.now() - t0) / 1000;
-}
-
-function extraSecrets(n: number): string {
-    const m: Record<string, unknown> = {};
-    for (let i = 1; i <= n; i++) m[`extra/p${i}`] = { fields: { value: `fake-bench-${i}` }, appCanRead: false };
-    return JSON.stringify(m);
-}
-
-async function programStack(extra: number): Promise<TestStack> {
-    const ts = await TestStack.create("bench");
-    for (const k of ["openrouterApiKey", "telegramBotToken", "telegramChatId", "githubToken"]) await ts.set(k, `fake-bench-${k}`, true);
-    if (extra > 0) await ts.set("extraSecrets", extraSecrets(extra), true);
-    return ts;
-}
-
-async function baselineRun(mode: "cold" | "check", name: string, port: number, extra: number): Promise<number> {
-    return timed(() => execFileSync("bash", [BASELINE, mode, name, serverImage(), String(port), String(extra)], { stdio: "inherit" }));
-}
-
-function containerMemory(name: string): string {
-    return trySh("docker", ["stats", "--no-stream", "--format", "{{.MemUsage}}", name])?.trim() ?? "n/a";
-}
 
 async function main(): Promise<void> {
     preflight();

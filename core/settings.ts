@@ -19,6 +19,8 @@ export interface Setting {
     readonly pattern?: RegExp;
     /** What is allowed, worded after the value in the error: "must be ...". */
     readonly allowed?: string;
+    /** What is allowed, in a few words for the README's settings list (pattern rows). */
+    readonly allowedDoc?: string;
     /** The value the error's fix command suggests. @default the default */
     readonly fix?: string;
     /** Refuse an empty value (string). */
@@ -42,6 +44,7 @@ export const SETTINGS: readonly Setting[] = [
         default: DEFAULT_IMAGE,
         pattern: IMAGE_RE,
         allowed: `is not a Docker image reference like ${DEFAULT_IMAGE}`,
+        allowedDoc: "image reference",
         yamlType: "string",
         description:
             "Docker image of the Vault-compatible server (official layout - /vault/config, /vault/data, /vault/logs, a `vault` user, docker-entrypoint.sh).",
@@ -53,6 +56,7 @@ export const SETTINGS: readonly Setting[] = [
         default: "127.0.0.1",
         pattern: /^((\d{1,3}\.){3}\d{1,3}|::1|localhost)$/,
         allowed: "must be an IPv4 address such as 127.0.0.1",
+        allowedDoc: "IPv4 address; non-loopback needs allowInsecureBind",
         yamlType: "string",
         description: "Host address the API is published on. Anything but loopback needs allowInsecureBind, since TLS is off.",
     },
@@ -102,6 +106,7 @@ export const SETTINGS: readonly Setting[] = [
         default: "openclaw-app",
         pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
         allowed: "must be 1 to 64 letters, digits, '.', '_' or '-'",
+        allowedDoc: "1 to 64 letters, digits, dots, dashes, underscores",
         yamlType: "string",
         description: "Display name of the application token (Vault shows it as token-<name>).",
     },

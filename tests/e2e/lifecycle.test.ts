@@ -3,6 +3,7 @@ import * as path from "path";
 import { destroyStack, previewDrift, provision } from "../../cli/operations";
 import { unsealWithKeys } from "../../cli/unseal";
 import { verify } from "../../cli/verify";
+import { ROOT } from "../../cli/workspace";
 import { TestStack, filesUnder, findLeaks, preflight, readKv, sh, trySh, waitFor } from "./harness";
 
 // The whole life of one stack against the real engine, a real Docker engine and a real
@@ -146,6 +147,35 @@ test("3. idempotence: a second up changes nothing; preview expects no changes", 
     const refreshed = await provision(ts.stack, ts.sink);
     expect(changes(refreshed.summary)).toEqual({});
     expect((await ts.outputs()).appToken).toBe(appToken);
+});
+
+test("3b. upgrade: a stack whose init step ran the previous layout's scripts/vault-ops.js keeps its keys; init does not run again", async () => {
+    // The state fixture: this stack's state as the previous layout wrote it, where the init
+    // command's command line named scripts/vault-ops.js (a file that no longer exists).
+    const oldCommand = `"${process.execPath}" "${path.join(ROOT, "scripts", "vault-ops.js")}" init`;
+    const state = await ts.stack.exportStack();
+    const resources = (state.deployment as { resources: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] }).resources;
+    const initResource = (d: typeof resources): (typeof resources)[number] => d.find((r) => r.type === "command:local:Command")!;
+    const init = initResource(resources);
+    expect(String(init.inputs!.create)).toMatch(/bin\/ops\/ops\/main\.js" init$/);
+    for (const bag of [init.inputs!, init.outputs!]) {
+        bag.create = oldCommand;
+        bag.update = oldCommand;
+    }
+    await ts.stack.importStack(state);
+
+    const res = await ts.up();
+    expect(changes(res.summary)).toEqual({});
+    await ts.capture(() => ts.stack.preview({ expectNoChanges: true, onOutput: ts.sink, color: "never" }));
+    // The old command line is kept (ignored, never run), the keys and root token are the same,
+    // and they still open this server.
+    const after = (await ts.stack.exportStack()).deployment as { resources: typeof resources };
+    expect(initResource(after.resources).inputs!.create).toBe(oldCommand);
+    const o = await ts.outputs();
+    expect(o.unsealKeys).toEqual(keys);
+    expect(o.rootToken).toBe(root);
+    expect((await ts.api("GET", "/v1/auth/token/lookup-self", root)).status).toBe(200);
+    expect(await sealStatus()).toMatchObject({ initialized: true, sealed: false, n: 5, t: 3 });
 });
 
 test("4. drift: an out-of-band change shows in preview --refresh and the next up restores it", async () => {
