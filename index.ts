@@ -59,6 +59,7 @@ function vaultStack() {
         appTokenTtl: config.appTokenTtl,
         appTokenPeriod: config.appTokenPeriod,
         adopt: config.adopt,
+        adopted: init.adopted,
         protect: config.protect,
     });
 
@@ -75,9 +76,10 @@ function vaultStack() {
         appTokenAccessor: store.appToken.id,
         unsealKeys: init.unsealKeys,
         rootToken: init.rootToken,
-        keyShares: config.keyShares,
-        keyThreshold: config.keyThreshold,
-        // Not secret, though it is derived from the unseal step's secret input.
+        // As the server reports them (not the settings, which cannot change an initialised server).
+        // Not secret, though derived from the unseal step's secret input.
+        keyShares: pulumi.unsecret(init.sealState.apply((s) => s.shares ?? null)),
+        keyThreshold: pulumi.unsecret(init.sealState.apply((s) => s.threshold ?? null)),
         sealed: pulumi.unsecret(init.sealState.apply((s) => s.sealed ?? null)),
         placeholders: store.placeholders,
     };

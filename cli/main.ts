@@ -11,6 +11,7 @@ const USAGE = `usage: npm run <command> [-- --stack NAME]
   preview   show what an update would change, with a refresh when the server is unsealed
   destroy   remove the container and network; data and logs volumes are kept
   unseal    unseal after a restart, keys typed without echo or read from stdin
+            (the stack's own address; another only with -- --address URL)
   verify    the playbook's verification, exits non-zero when a check fails
   keys      print where the unseal keys and root token are and how to read them`;
 
@@ -53,14 +54,14 @@ Distribute the keys outside this host and never store them in a file here.`);
 
 async function main(argv: string[]): Promise<void> {
     const cmd = argv[0];
-    const stackIdx = argv.indexOf("--stack");
-    const stackName = stackIdx >= 0 ? argv[stackIdx + 1] : (process.env.PULUMI_STACK ?? "dev");
+    const flag = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+    const stackName = flag("--stack") ?? process.env.PULUMI_STACK ?? "dev";
     const commands: Record<string, (s: automation.Stack) => Promise<void> | void> = {
         up,
         preview,
         destroy,
         keys,
-        unseal: (s) => unsealCommand(s),
+        unseal: (s) => unsealCommand(s, flag("--address")),
         verify: (s) => verifyCommand(s),
     };
     const run = cmd === undefined ? undefined : commands[cmd];

@@ -1,7 +1,7 @@
 import * as automation from "@pulumi/pulumi/automation";
-import { containerRunning, ensureDocker, imageAvailable, portAnswers } from "../core/docker";
+import { checkHost, ensureDocker, imageAvailable } from "../core/docker";
 import { fixSet, setting } from "../core/messages";
-import { DEFAULT_IMAGE, LOCAL_IMAGE, NS, hostAddress, physicalNames } from "../core/names";
+import { DEFAULT_IMAGE, LOCAL_IMAGE, NS, physicalNames } from "../core/names";
 import { defaultOf } from "../core/settings";
 import { sealStatus } from "../core/vault/seal";
 import { unsealWithKeys } from "./unseal";
@@ -116,9 +116,5 @@ export async function ensurePortFree(stack: automation.Stack): Promise<void> {
     const get = await settingsOf(stack);
     const port = Number(get("port"));
     const bind = get("bindAddress");
-    if (!containerRunning(physicalNames(stack.name).container) && (await portAnswers(hostAddress(bind), port))) {
-        throw new Error(
-            `port ${port} on ${bind} (setting ${setting("port")}) is already taken by another process: free it (\`ss -ltnp 'sport = :${port}'\` shows who), or pick another: ${fixSet("port", port + 1)}`,
-        );
-    }
+    await checkHost(bind, port, physicalNames(stack.name).container);
 }

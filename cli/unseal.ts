@@ -56,13 +56,22 @@ export async function unsealWithKeys(address: string, nextKey: NextKey): Promise
     return status;
 }
 
-/** `npm run unseal`: address from the stack's outputs, keys from a hidden prompt or stdin. */
-export async function unsealCommand(stack: automation.Stack): Promise<void> {
-    const outputs = await stack.outputs();
-    const address = (process.env.VAULT_ADDR ?? outputs.address?.value) as string | undefined;
+/** Where `npm run unseal` sends keys: the address named on the command line, else the stack's own; never the environment's. */
+export function unsealTarget(stackAddress: string | undefined, addressFlag: string | undefined): string | undefined {
+    return addressFlag ?? stackAddress;
+}
+
+/**
+ * `npm run unseal`: the stack's own address (another only when named with `--address` on the
+ * command line, never from an exported VAULT_ADDR, so keys typed for this stack cannot go to
+ * another server); keys from a hidden prompt or stdin.
+ */
+export async function unsealCommand(stack: automation.Stack, addressFlag?: string): Promise<void> {
+    const address = unsealTarget((await stack.outputs()).address?.value as string | undefined, addressFlag);
     if (address === undefined) {
         throw new Error(`the stack ${stack.name} has no server yet: run \`npm run up\` first`);
     }
+    note(`unsealing ${address} (stack ${stack.name})`);
     if (process.stdin.isTTY) {
         await unsealWithKeys(address, (i, t) => readHidden(`unseal key ${i + 1} (of ${t} needed, not echoed): `));
     } else {

@@ -1,11 +1,14 @@
 import * as automation from "@pulumi/pulumi/automation";
+import { docker } from "../core/docker";
+import { LOGS_DIR } from "../core/names";
 import { vaultApi } from "../core/vault/client";
 
-/** One verification check and its outcome. */
+/** One verification check and its outcome; a warning passes but needs the operator soon. */
 export interface Check {
     readonly name: string;
     readonly ok: boolean;
     readonly detail: string;
+    readonly warn?: boolean;
 }
 
 /** What the verification needs from the stack's outputs. */
@@ -15,6 +18,31 @@ export interface VerifyInputs {
     readonly secretPaths: string[];
     readonly appToken: string;
     readonly rootToken?: string;
+    /** The container, for the logs volume's free space. */
+    readonly containerName?: string;
+}
+
+/** Warn when a token has less than this share of its TTL left. */
+export const TOKEN_WARN_SHARE = 0.1;
+/** Warn when the logs volume is at least this full (a full one makes Vault refuse every request). */
+export const DISK_WARN_PERCENT = 90;
+
+/** A warning for a token with little TTL left, or undefined. */
+export function tokenTtlWarning(ttl: number, creationTtl: number): string | undefined {
+    if (creationTtl <= 0 || ttl >= creationTtl * TOKEN_WARN_SHARE) return undefined;
+    return `less than ${TOKEN_WARN_SHARE * 100}% of its TTL left (${ttl}s of ${creationTtl}s): renew it (\`vault token renew\` with the app token) or run \`npm run up\` after it lapses for a new one`;
+}
+
+/** The use% of the filesystem in `df -P` output, or undefined. */
+export function dfUsePercent(dfOutput: string): number | undefined {
+    const m = /\s(\d+)%\s/.exec(dfOutput.trim().split("\n").pop() ?? "");
+    return m === null ? undefined : Number(m[1]);
+}
+
+/** A warning for a logs volume that is nearly full, or undefined. */
+export function diskWarning(usePercent: number, container: string): string | undefined {
+    if (usePercent < DISK_WARN_PERCENT) return undefined;
+    return `the logs volume is ${usePercent}% full; when it is full the audit device fails and Vault refuses every request: rotate the audit log (docs/operations.md, "Rotating the audit log": \`docker exec ${container} mv /vault/logs/audit.log /vault/logs/audit.log.1 && docker kill --signal=HUP ${container}\`)`;
 }
 
 /** Mask a value: its length only. */
@@ -85,7 +113,15 @@ export async function verify(v: VerifyInputs): Promise<Check[]> {
     }
 
     const self = await vaultApi(v.address, "GET", "/v1/auth/token/lookup-self", { token: v.appToken });
-    const t = (self.json.data ?? {}) as { ttl?: number; display_name?: string; policies?: string[]; renewable?: boolean; orphan?: boolean; period?: number };
+    const t = (self.json.data ?? {}) as {
+        ttl?: number;
+        creation_ttl?: number;
+        display_name?: string;
+        policies?: string[];
+        renewable?: boolean;
+        orphan?: boolean;
+        period?: number;
+    };
     const isRoot = (t.policies ?? []).includes("root");
     add(
         "app token",
@@ -94,6 +130,19 @@ export async function verify(v: VerifyInputs): Promise<Check[]> {
             ? `${String(t.display_name)} ttl=${Math.floor((t.ttl ?? 0) / 3600)}h${Math.floor(((t.ttl ?? 0) % 3600) / 60)}m renewable=${String(t.renewable)} orphan=${String(t.orphan)} policies=${(t.policies ?? []).join(",")}${isRoot ? " (ROOT: never give applications the root token)" : ""}`
             : `HTTP ${self.status}: the app token is expired or revoked; \`npm run up\` creates a new one`,
     );
+    const ttlWarning = self.status === 200 ? tokenTtlWarning(t.ttl ?? 0, t.creation_ttl ?? 0) : undefined;
+    if (ttlWarning !== undefined) checks.push({ name: "app token ttl", ok: true, warn: true, detail: ttlWarning });
+
+    if (v.containerName !== undefined) {
+        const use = dfUsePercent(docker(["exec", v.containerName, "df", "-P", LOGS_DIR]) ?? "");
+        const warning = use === undefined ? undefined : diskWarning(use, v.containerName);
+        checks.push({
+            name: "logs volume",
+            ok: use !== undefined,
+            warn: warning !== undefined,
+            detail: use === undefined ? `could not read the free space of ${LOGS_DIR} in ${v.containerName}` : (warning ?? `${use}% used`),
+        });
+    }
     return checks;
 }
 
@@ -109,9 +158,10 @@ export async function verifyCommand(stack: automation.Stack): Promise<void> {
         secretPaths: (o.secretPaths?.value ?? []) as string[],
         appToken: o.appToken?.value as string,
         rootToken: o.rootToken?.value as string | undefined,
+        containerName: o.containerName?.value as string | undefined,
     });
     for (const c of checks) {
-        process.stdout.write(`${c.ok ? "PASS" : "FAIL"}  ${c.name.padEnd(24)} ${c.detail}\n`);
+        process.stdout.write(`${c.ok ? (c.warn ? "WARN" : "PASS") : "FAIL"}  ${c.name.padEnd(24)} ${c.detail}\n`);
     }
     const failed = checks.filter((c) => !c.ok);
     process.stdout.write(failed.length === 0 ? `verify: all ${checks.length} checks passed\n` : `verify: ${failed.length} of ${checks.length} checks failed\n`);

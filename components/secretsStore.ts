@@ -5,7 +5,8 @@ import * as vault from "@pulumi/vault";
 import { renderReadPolicy } from "../core/hcl";
 import { fixSetSecret, placeholderText, problem } from "../core/messages";
 import { KV_MOUNT, NS } from "../core/names";
-import { FIXED_SECRET_PATHS, SECRET_FIELDS } from "../core/secretPaths";
+import { FIXED_SECRET_PATHS, SECRET_FIELDS, resourceSuffix } from "../core/secretPaths";
+import { StoredData } from "../core/vault/kv";
 import { opsCommand } from "../ops/command";
 
 /** Marker stored instead of a credential the operator has not supplied (dev stacks only). */
@@ -64,11 +65,14 @@ export interface SecretsStoreArgs {
     readonly appTokenTtl: string;
     /** Period of the app token, making it periodic. */
     readonly appTokenPeriod?: string;
-    /**
-     * The server was adopted (initialised before this stack): import the existing KV mount and keep
-     * the stored values of generated fields instead of generating new ones. @default false
-     */
+    /** Adoption settings are present in this update: import the existing KV mount. @default false */
     readonly adopt: boolean;
+    /**
+     * The state's init record says the server was adopted (initialised before this stack): generated
+     * fields keep the values the server stores instead of new ones, also after the adoption
+     * settings are removed.
+     */
+    readonly adopted: pulumi.Input<boolean>;
     /** Protect the KV mount against `pulumi destroy` (it is retained on delete in any case). @default true */
     readonly protect: boolean;
 }
@@ -112,49 +116,55 @@ export class SecretsStore extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const v = { parent: this, provider: this.provider };
+        const base = { parent: this, provider: this.provider };
+        // The audit device first, and every other Vault resource after it: each request of the
+        // update, the mount's included, is audited, and nothing races the enabling (enabling it
+        // while the KV mount was being created has been seen to fail the mount's first request).
+        const audit =
+            args.auditFile === undefined
+                ? undefined
+                : new vault.Audit(
+                      `${name}-audit`,
+                      { type: "file", path: "file", options: { file_path: args.auditFile }, description: "Log of every access" },
+                      base,
+                  );
+        const v = { ...base, dependsOn: audit === undefined ? [] : [audit] };
 
         // Retained on delete: `pulumi destroy` must never take the stored secrets with it; and
         // protected with the keys, so a destroy that stops at them leaves a stack that updates
-        // cleanly. An adopted server already has the mount (playbook step 9 or an earlier
-        // stack): import it.
+        // cleanly. A server adopted in this update already has the mount (playbook step 9 or an
+        // earlier stack): import it.
         this.mount = new vault.Mount(
             `${name}-kv`,
             { path: KV_MOUNT, type: "kv", options: { version: "2" } },
             { ...v, retainOnDelete: true, protect: args.protect, import: args.adopt ? KV_MOUNT : undefined },
         );
-        if (args.auditFile !== undefined) {
-            // After the mount: enabling the audit device while the KV mount is being created has
-            // been seen to fail the mount's first request, whose retry then finds the path in use.
-            new vault.Audit(
-                `${name}-audit`,
-                { type: "file", path: "file", options: { file_path: args.auditFile }, description: "Log of every access" },
-                { ...v, dependsOn: [this.mount] },
-            );
-        }
 
-        // On adoption, generated fields keep what the server already stores.
-        const stored = args.adopt
-            ? command.local
-                  .runOutput(
-                      {
-                          command: opsCommand("read"),
-                          environment: { VAULT_ADDR: pulumi.output(args.address) },
-                          stdin: pulumi.secret(
-                              pulumi.all([args.rootToken, this.mount.path]).apply(([token, mount]) => JSON.stringify({ token, mount, paths: GENERATED_PATHS })),
-                          ),
-                          logging: "stderr",
-                      },
-                      { parent: this },
-                  )
-                  .stdout.apply((out) => JSON.parse(out) as Record<string, Record<string, string> | null>)
-            : undefined;
+        // On an adopted server (as the state's init record says, whatever the settings say now),
+        // generated fields keep what the server already stores.
+        const mountPath = this.mount.path;
+        const stored = pulumi.output(args.adopted).apply((adopted) =>
+            adopted
+                ? command.local
+                      .runOutput(
+                          {
+                              command: opsCommand("read"),
+                              environment: { VAULT_ADDR: pulumi.output(args.address) },
+                              stdin: pulumi.secret(
+                                  pulumi.all([args.rootToken, mountPath]).apply(([token, mount]) => JSON.stringify({ token, mount, paths: GENERATED_PATHS })),
+                              ),
+                              logging: "stderr",
+                          },
+                          { parent: this },
+                      )
+                      .stdout.apply((out) => JSON.parse(out) as StoredData)
+                : ({} as StoredData),
+        );
         const generated = (given: pulumi.Input<string> | undefined, make: () => pulumi.Output<string>, path: string, field: string): pulumi.Input<string> => {
             if (given !== undefined) {
                 return given;
             }
-            const fresh = make();
-            return stored === undefined ? fresh : pulumi.secret(pulumi.all([stored, fresh]).apply(([s, f]) => s[path]?.[field] ?? f));
+            return pulumi.secret(pulumi.all([stored, make()]).apply(([s, f]) => s[path]?.[field] ?? f));
         };
         const placeholders: string[] = [];
         const required = (key: string, given?: pulumi.Input<string>): pulumi.Input<string> => {
@@ -209,7 +219,7 @@ export class SecretsStore extends pulumi.ComponentResource {
         this.secrets = {};
         for (const [path, fields] of Object.entries(data)) {
             this.secrets[path] = new vault.generic.Secret(
-                `${name}-${path.replace(/\//g, "-")}`,
+                `${name}-${resourceSuffix(path)}`,
                 {
                     path: pulumi.interpolate`${this.mount.path}/${path}`,
                     dataJson: pulumi.secret(pulumi.output(fields).apply((f) => JSON.stringify(f))),

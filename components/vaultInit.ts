@@ -10,6 +10,9 @@ export interface SealState {
     readonly initialized?: boolean;
     readonly sealed?: boolean;
     readonly unsealedNow?: boolean;
+    /** Key shares and threshold as the server reports them. */
+    readonly shares?: number;
+    readonly threshold?: number;
 }
 
 /** Parse the status/unseal step's stdout; anything unreadable is an unknown state. */
@@ -52,6 +55,8 @@ export class VaultInit extends pulumi.ComponentResource {
     public readonly unsealKeys: pulumi.Output<string[]>;
     /** The root token (secret). */
     public readonly rootToken: pulumi.Output<string>;
+    /** Whether the state's init record says the server was adopted rather than initialised here. */
+    public readonly adopted: pulumi.Output<boolean>;
     /** Seal state after this update's unseal step (during preview: as observed, nothing changed). */
     public readonly sealState: pulumi.Output<SealState>;
 
@@ -95,6 +100,7 @@ export class VaultInit extends pulumi.ComponentResource {
         const parsed = this.initCommand.stdout.apply(parseInitOutput);
         this.unsealKeys = pulumi.secret(parsed.apply((p) => p.unsealKeys));
         this.rootToken = pulumi.secret(parsed.apply((p) => p.rootToken));
+        this.adopted = pulumi.unsecret(parsed.apply((p) => p.source === "adopted"));
 
         // Unseal on every `pulumi up`, as an invoke so it never adds a diff of its own. During
         // preview only the state is read.

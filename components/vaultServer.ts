@@ -1,8 +1,9 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { renderVaultHcl } from "../core/hcl";
+import { opsCommand } from "../ops/command";
 import { CONFIG_FILE, CONTAINER_PORT, DATA_DIR, LOGS_DIR, MANAGED_BY, NS, PhysicalNames } from "../core/names";
-import { ANY_STATE_HEALTH } from "../core/vault/seal";
 
 /** Arguments of the Docker side of the Vault server. */
 export interface VaultServerArgs {
@@ -29,8 +30,12 @@ export function entrypointFor(): string[] {
     return ["/bin/sh", "-c", `chown -R vault:vault ${DATA_DIR} ${LOGS_DIR} && exec docker-entrypoint.sh "$@"`, "vault-entrypoint"];
 }
 
-/** Health check that passes for any answering server, sealed or uninitialised included. */
-export const HEALTHCHECK_URL = `http://127.0.0.1:${CONTAINER_PORT}${ANY_STATE_HEALTH}`;
+/**
+ * Health check that fails while the server is sealed (503), so `docker ps` shows the one state an
+ * operator must act on; an uninitialised server (the program initialises it) and a standby count
+ * as healthy.
+ */
+export const HEALTHCHECK_URL = `http://127.0.0.1:${CONTAINER_PORT}/v1/sys/health?standbyok=true&uninitcode=200`;
 
 /** The Docker network, volumes, image and container that run the Vault server (playbook steps 1 to 4). */
 export class VaultServer extends pulumi.ComponentResource {
@@ -62,6 +67,18 @@ export class VaultServer extends pulumi.ComponentResource {
         this.logsVolume = new docker.Volume(`${name}-logs`, { name: n.logsVolume, labels }, { parent: this, retainOnDelete: true });
         const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
 
+        // The engine answers and the API port is free (or held by this stack's own container).
+        const hostReady = command.local.runOutput(
+            {
+                command: opsCommand("hostcheck"),
+                environment: pulumi
+                    .all([args.bindAddress, args.port])
+                    .apply(([bind, port]) => ({ VAULT_ADDR: args.apiAddr, BIND_ADDRESS: bind, PORT: String(port), CONTAINER_NAME: n.container })),
+                logging: "stderr",
+            },
+            { parent: this },
+        ).stdout;
+
         this.vaultHcl = renderVaultHcl({ apiAddr: args.apiAddr, ui: true });
         this.container = new docker.Container(
             `${name}-container`,
@@ -75,7 +92,9 @@ export class VaultServer extends pulumi.ComponentResource {
                 envs: [`VAULT_ADDR=http://127.0.0.1:${CONTAINER_PORT}`],
                 // Docker reports capabilities with the CAP_ prefix; asking in that form keeps refreshes diff-free.
                 capabilities: { adds: ["CAP_IPC_LOCK"] },
-                ports: [{ internal: CONTAINER_PORT, external: args.port, ip: args.bindAddress, protocol: "tcp" }],
+                // The published port is known once the host check passed: a taken port stops the
+                // update before the container exists, so no half-made container is left behind.
+                ports: [{ internal: CONTAINER_PORT, external: pulumi.all([hostReady, args.port]).apply(([, p]) => p), ip: args.bindAddress, protocol: "tcp" }],
                 volumes: [
                     { volumeName: this.dataVolume.name, containerPath: DATA_DIR },
                     { volumeName: this.logsVolume.name, containerPath: LOGS_DIR },

@@ -1,6 +1,7 @@
 import { execFileSync } from "child_process";
 import * as net from "net";
-import { NO_DOCKER } from "./messages";
+import { NO_DOCKER, portTaken } from "./messages";
+import { hostAddress } from "./names";
 
 // What the host's Docker engine and network say, through the real `docker` client.
 
@@ -67,4 +68,15 @@ export function portAnswers(host: string, port: number): Promise<boolean> {
             resolve(false);
         });
     });
+}
+
+/**
+ * Before the container is created or replaced: the engine answers, and the API port is free
+ * unless this stack's own container holds it. Throws the operator's next step.
+ */
+export async function checkHost(bindAddress: string, port: number, container: string): Promise<void> {
+    ensureDocker();
+    if (!containerRunning(container) && (await portAnswers(hostAddress(bindAddress), port))) {
+        throw new Error(portTaken(port, bindAddress));
+    }
 }

@@ -1,5 +1,5 @@
 import { fixSetSecretPath, setting } from "./messages";
-import { EXTRA_PATH_RE, FIXED_SECRET_PATHS } from "./secretPaths";
+import { EXTRA_PATH_RE, FIXED_SECRET_PATHS, resourceSuffix } from "./secretPaths";
 
 /** One extra KV path from `extraSecrets`: its fields (secret values) and whether the app token may read it. */
 export interface ExtraSecret {
@@ -25,6 +25,8 @@ export function parseExtraSecrets(raw: string | undefined, errors: string[]): Re
         return {};
     }
     const result: Record<string, ExtraSecret> = {};
+    // Each path's resource name must be its own, or two paths would be one resource.
+    const bySuffix = new Map<string, string>();
     for (const [path, entry] of Object.entries(parsed as Record<string, unknown>)) {
         const where = setting(`extraSecrets.${path}`);
         if (!EXTRA_PATH_RE.test(path)) {
@@ -38,6 +40,14 @@ export function parseExtraSecrets(raw: string | undefined, errors: string[]): Re
             errors.push(`${where}: the path "${path}" collides with the playbook's secret/${top}; choose another path`);
             continue;
         }
+        const other = bySuffix.get(resourceSuffix(path));
+        if (other !== undefined) {
+            errors.push(
+                `${where} and ${setting(`extraSecrets.${other}`)} would be the same resource (vault-${resourceSuffix(path)}): rename one of them, e.g. with '_' instead of '-'`,
+            );
+            continue;
+        }
+        bySuffix.set(resourceSuffix(path), path);
         const e = (entry ?? {}) as { fields?: unknown; appCanRead?: unknown };
         const fields = e.fields;
         if (typeof fields !== "object" || fields === null || Array.isArray(fields) || Object.keys(fields).length === 0) {

@@ -79,3 +79,7 @@ export const noAnswer = (address: string, code: string): string =>
 
 /** The Docker engine does not answer. */
 export const NO_DOCKER = "no Docker engine answers (is dockerd running?): `npm run setup` starts it, or `sudo systemctl start docker`";
+
+/** The API port is taken by something other than this stack's container. */
+export const portTaken = (port: number, bind: string): string =>
+    `port ${port} on ${bind} (setting ${setting("port")}) is already taken by another process: free it (\`ss -ltnp 'sport = :${port}'\` shows who), or pick another: ${fixSet("port", port + 1)}`;

@@ -12,3 +12,8 @@ export const FIXED_SECRET_PATHS = Object.keys(SECRET_FIELDS) as (keyof typeof SE
 
 /** Allowed extra path: 1 to 8 segments of letters, digits, '-' or '_', separated by '/'. */
 export const EXTRA_PATH_RE = /^[A-Za-z0-9_-]{1,64}(\/[A-Za-z0-9_-]{1,64}){0,7}$/;
+
+/** The part of a secret's resource name that comes from its KV path ('/' becomes '-'). */
+export function resourceSuffix(path: string): string {
+    return path.replace(/\//g, "-");
+}

@@ -17,6 +17,8 @@ export interface Setting {
     readonly max?: number;
     /** The form the value must have (string). */
     readonly pattern?: RegExp;
+    /** A further check the value must pass (string), where a pattern is not enough. */
+    readonly check?: (value: string) => boolean;
     /** What is allowed, worded after the value in the error: "must be ...". */
     readonly allowed?: string;
     /** What is allowed, in a few words for the README's settings list (pattern rows). */
@@ -31,6 +33,12 @@ export interface Setting {
     readonly yamlType?: "string" | "integer" | "boolean";
     /** One line for Pulumi.yaml and the README. */
     readonly description: string;
+}
+
+/** A dotted IPv4 address whose four parts are 0 to 255 (Docker publishes IPv6 only with extra daemon set-up). */
+export function isIPv4(text: string): boolean {
+    const parts = text.split(".");
+    return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
 }
 
 /** A Docker image reference: registry/name[:tag][@sha256:digest]. */
@@ -54,7 +62,7 @@ export const SETTINGS: readonly Setting[] = [
         key: "bindAddress",
         kind: "string",
         default: "127.0.0.1",
-        pattern: /^((\d{1,3}\.){3}\d{1,3}|::1|localhost)$/,
+        check: isIPv4,
         allowed: "must be an IPv4 address such as 127.0.0.1",
         allowedDoc: "IPv4 address; non-loopback needs allowInsecureBind",
         yamlType: "string",
@@ -135,7 +143,8 @@ export const SETTINGS: readonly Setting[] = [
         key: "providerTokenTtlSeconds",
         kind: "integer",
         default: "1200",
-        min: 10,
+        // A floor that outlasts a long update: the provider's token must not lapse mid-refresh.
+        min: 300,
         max: 86400,
         yamlType: "integer",
         description: "Lease of the short-lived child token the Vault provider uses during an update.",

@@ -32,6 +32,21 @@ export function renderSettingsDoc(): string {
     return [DOC_BEGIN, "| setting | default | allowed | what it is |", "| --- | --- | --- | --- |", ...rows, DOC_END].join("\n");
 }
 
+/** The README text with its settings list replaced by the rendered one. */
+export function withSettingsDoc(readme: string): string {
+    const begin = readme.indexOf(DOC_BEGIN);
+    const end = readme.indexOf(DOC_END);
+    if (begin < 0 || end < begin) throw new Error(`README.md has no settings list between ${DOC_BEGIN} and ${DOC_END}`);
+    return readme.slice(0, begin) + renderSettingsDoc() + readme.slice(end + DOC_END.length);
+}
+
 if (require.main === module) {
-    process.stdout.write(`${renderSettingsDoc()}\n`);
+    // `npm run docs:settings` prints the list; with `-- --write` it rewrites the README's.
+    if (process.argv.includes("--write")) {
+        const fs = require("fs") as typeof import("fs");
+        const file = require("path").join(__dirname, "..", "README.md") as string;
+        fs.writeFileSync(file, withSettingsDoc(fs.readFileSync(file, "utf8")));
+    } else {
+        process.stdout.write(`${renderSettingsDoc()}\n`);
+    }
 }

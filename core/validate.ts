@@ -27,9 +27,9 @@ export function parseDuration(text: string): number | undefined {
     return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }
 
-/** True for addresses that only this host can reach. */
+/** True for IPv4 addresses that only this host can reach (127.0.0.0/8). */
 export function isLoopback(address: string): boolean {
-    return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address) || address === "::1" || address === "localhost";
+    return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }
 
 /** Check one plain setting's text against its row; returns the parsed value, or undefined with a problem in `errors`. */
@@ -58,7 +58,7 @@ export function parseSetting(s: Setting, text: string, errors: string[]): Parsed
                 errors.push(problem(s.key, undefined, "is empty", `set ${fixSet(s.key, fix)}`));
                 return undefined;
             }
-            if (s.pattern !== undefined && !s.pattern.test(v)) {
+            if ((s.pattern !== undefined && !s.pattern.test(v)) || (s.check !== undefined && !s.check(v))) {
                 errors.push(problem(s.key, v, s.allowed!, `set ${fixSet(s.key, fix)}`));
                 return undefined;
             }

@@ -4,11 +4,12 @@
 //   main.js unseal   unseal with keys read from stdin; prints the seal state
 //   main.js status   prints the seal state; never waits long, never needs a secret
 //   main.js read     reads KV v2 paths with a token from stdin; prints their data as JSON
+//   main.js hostcheck  the Docker engine answers and the API port is free (or this stack's own)
 //
 // Secrets come in through stdin or the environment only, leave only through stdout, and only as
 // the very last act (the command plugin quotes both streams in its error text). Every message on
 // stderr is free of secrets. All Vault logic lives in core/vault; this file only adapts.
-import { containerHint } from "../core/docker";
+import { checkHost, containerHint, ensureDocker } from "../core/docker";
 import { checkAddress } from "../core/vault/client";
 import { initOrAdopt } from "../core/vault/init";
 import { parseKeys } from "../core/vault/keys";
@@ -31,10 +32,16 @@ async function readStdin(): Promise<string> {
 const env = (name: string): string => (process.env[name] ?? "").trim();
 
 async function ready(address: string): Promise<void> {
+    // A stopped engine would otherwise cost the whole wait and be reported as a silent server.
+    if (env("CONTAINER_NAME") !== "") ensureDocker();
     await waitForApi(address, Number(env("VAULT_WAIT_SECONDS") || 90), () => containerHint(env("CONTAINER_NAME")));
 }
 
 const modes: Record<string, (address: string) => Promise<string>> = {
+    async hostcheck() {
+        await checkHost(env("BIND_ADDRESS"), Number(env("PORT")), env("CONTAINER_NAME"));
+        return JSON.stringify({ ready: true });
+    },
     async init(address) {
         await ready(address);
         return initOrAdopt(
@@ -57,12 +64,12 @@ const modes: Record<string, (address: string) => Promise<string>> = {
         const { status, unsealedNow } = await unsealWith(address, keys, say);
         await waitForActive(address, 30, env("CONTAINER_NAME") || undefined);
         say(unsealedNow ? "unsealed" : "already unsealed");
-        return JSON.stringify({ initialized: status.initialized, sealed: status.sealed, unsealedNow });
+        return JSON.stringify({ initialized: status.initialized, sealed: status.sealed, unsealedNow, shares: status.n, threshold: status.t });
     },
     async status(address) {
         try {
             const s = await sealStatus(address);
-            return JSON.stringify({ reachable: true, initialized: !!s.initialized, sealed: !!s.sealed, threshold: s.t, progress: s.progress });
+            return JSON.stringify({ reachable: true, initialized: !!s.initialized, sealed: !!s.sealed, shares: s.n, threshold: s.t, progress: s.progress });
         } catch {
             return JSON.stringify({ reachable: false });
         }

@@ -1,3 +1,4 @@
+import * as automation from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as path from "path";
 import { destroyStack, previewDrift, provision } from "../../cli/operations";
@@ -34,6 +35,13 @@ async function readAll(token: string): Promise<Record<string, Record<string, str
     return out;
 }
 
+/** Run the health check command the container is configured with, as Docker would; true when it passes. */
+function healthCheckPasses(): boolean {
+    const test = JSON.parse(sh("docker", ["inspect", "--format", "{{json .Config.Healthcheck.Test}}", ts.containerName])) as string[];
+    expect(test[0]).toBe("CMD");
+    return trySh("docker", ["exec", ts.containerName, ...test.slice(1)]) !== undefined;
+}
+
 async function sealStatus(): Promise<{ sealed: boolean; initialized: boolean; n: number; t: number }> {
     return (await ts.api("GET", "/v1/sys/seal-status")).json as never;
 }
@@ -45,8 +53,6 @@ beforeAll(async () => {
     await ts.set("telegramBotToken", `fake-telegram-${ts.name}`, true);
     await ts.set("telegramChatId", `fake-chat-${ts.name}`, true);
     await ts.set("githubToken", `fake-github-${ts.name}`, true);
-    // Short enough to watch the provider's own token expire within the test.
-    await ts.set("providerTokenTtlSeconds", "40");
 });
 
 afterAll(async () => {
@@ -92,6 +98,15 @@ test("1. fresh up: initialised, unsealed, KV v2 at secret/, the five paths with 
     expect(audit["file/"]).toMatchObject({ type: "file", options: { file_path: "/vault/logs/audit.log" } });
     const logSize = Number(sh("docker", ["exec", ts.containerName, "sh", "-c", "wc -c < /vault/logs/audit.log"]).trim());
     expect(logSize).toBeGreaterThan(0);
+    // The audit device came first: the mount's creation and the app token's are in the log.
+    const audited = sh("docker", ["exec", ts.containerName, "cat", "/vault/logs/audit.log"])
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as { type: string; request?: { path?: string; operation?: string } })
+        .filter((e) => e.type === "request")
+        .map((e) => `${e.request?.operation} ${e.request?.path}`);
+    expect(audited).toContain("update sys/mounts/secret");
+    expect(audited.some((r) => /^update auth\/token\/create/.test(r))).toBe(true);
     // The server runs as the image's vault user, not root, and its storage belongs to that user.
     expect(sh("docker", ["exec", ts.containerName, "sh", "-c", "stat -c %U /vault/data"]).trim()).toBe("vault");
 });
@@ -124,17 +139,21 @@ test("2. app token: reads and lists the five paths, nothing else; orphan, renewa
     expect(self.orphan).toBe(true);
     expect(self.policies.sort()).toEqual(["default", "openclaw-app-read"]);
 
-    // The provider's own child token (display name token-pulumi-vault-stack, 40 s lease) expires...
-    const providerTokens = async (): Promise<number> => {
+    // The provider's own child token (display name token-pulumi-vault-stack) ends, as it does
+    // when its lease lapses: revoked here, with any children it has...
+    const providerTokens = async (): Promise<string[]> => {
         const accessors = ((await ts.api("LIST", "/v1/auth/token/accessors", root)).json.data as { keys: string[] }).keys;
-        let n = 0;
+        const found: string[] = [];
         for (const a of accessors) {
             const r = await ts.api("POST", "/v1/auth/token/lookup-accessor", root, { accessor: a });
-            if ((r.json.data as { display_name?: string } | undefined)?.display_name === "token-pulumi-vault-stack") n++;
+            if ((r.json.data as { display_name?: string } | undefined)?.display_name === "token-pulumi-vault-stack") found.push(a);
         }
-        return n;
+        return found;
     };
-    await waitFor("the provider's child token to expire", 120, async () => (await providerTokens()) === 0);
+    const provider = await providerTokens();
+    expect(provider.length).toBeGreaterThan(0);
+    for (const a of provider) expect((await ts.api("POST", "/v1/auth/token/revoke-accessor", root, { accessor: a })).status).toBe(204);
+    expect(await providerTokens()).toEqual([]);
     // ...and the app token still works.
     expect((await ts.api("GET", "/v1/auth/token/lookup-self", appToken)).status).toBe(200);
     expect((await readKv(ts, appToken, "openrouter")).status).toBe(200);
@@ -192,8 +211,17 @@ test("5. restart: the server comes back sealed; verify names it; the unseal help
     sh("docker", ["restart", ts.containerName]);
     await waitFor("the restarted server to answer", 60, async () => (await sealStatus()).initialized === true);
     expect((await sealStatus()).sealed).toBe(true);
+    // The container's own health check (as Docker runs it) fails while sealed.
+    expect(healthCheckPasses()).toBe(false);
 
-    const inputs = { address: ts.address, kvMount: "secret", secretPaths: PATHS.map((p) => `secret/${p}`), appToken, rootToken: root };
+    const inputs = {
+        address: ts.address,
+        kvMount: "secret",
+        secretPaths: PATHS.map((p) => `secret/${p}`),
+        appToken,
+        rootToken: root,
+        containerName: ts.containerName,
+    };
     const sealedChecks = await verify(inputs);
     const failed = sealedChecks.filter((c) => !c.ok);
     expect(failed.map((c) => c.name)).toEqual(["unsealed"]);
@@ -210,9 +238,11 @@ test("5. restart: the server comes back sealed; verify names it; the unseal help
     await ts.api("PUT", "/v1/sys/unseal", undefined, { reset: true });
     await unsealWithKeys(ts.address, async (i) => keys[i]);
     expect((await sealStatus()).sealed).toBe(false);
+    expect(healthCheckPasses()).toBe(true);
     await expect(unsealWithKeys(ts.address, async () => undefined)).resolves.toMatchObject({ sealed: false });
     const ok = await verify(inputs);
-    expect(ok.filter((c) => !c.ok)).toEqual([]);
+    expect(ok.filter((c) => !c.ok || c.warn)).toEqual([]);
+    expect(ok.find((c) => c.name === "logs volume")!.detail).toMatch(/^\d+% used$/);
     expect(ok.find((c) => c.name === "read secret/openrouter")!.detail).not.toContain(stored.openrouter!.api_key!);
 
     // And `pulumi up` alone (no helper) unseals after another restart.
@@ -223,6 +253,20 @@ test("5. restart: the server comes back sealed; verify names it; the unseal help
     expect(changes(res.summary)).toEqual({});
     expect((await sealStatus()).sealed).toBe(false);
     expect(await readAll(root)).toEqual(stored);
+});
+
+test("5b. engine down: plain `pulumi up` names the Docker engine and how to start it, within seconds", async () => {
+    // The engine as this stack's update sees it: a socket where nothing listens.
+    const ws = ts.stack.workspace as automation.LocalWorkspace;
+    ws.envVars.DOCKER_HOST = `unix://${path.join(ts.dir, "no-engine-here.sock")}`;
+    const t0 = Date.now();
+    try {
+        await expect(ts.up()).rejects.toThrow("no Docker engine answers (is dockerd running?): `npm run setup` starts it, or `sudo systemctl start docker`");
+    } finally {
+        delete ws.envVars.DOCKER_HOST;
+    }
+    expect(Date.now() - t0).toBeLessThan(45_000);
+    expect(changes((await ts.up()).summary)).toEqual({});
 });
 
 test("6. container lost: up recreates it, does not initialise again, unseals, data and keys intact", async () => {
@@ -249,6 +293,8 @@ test("7. init never twice: changing the inputs that feed init keeps the keys and
     expect(o.unsealKeys).toEqual(keys);
     expect(o.rootToken).toBe(root);
     expect(await sealStatus()).toMatchObject({ n: 5, t: 3, sealed: false });
+    // The outputs report the server, not the settings.
+    expect([o.keyShares, o.keyThreshold]).toEqual([5, 3]);
     await ts.unset("keyShares");
     await ts.unset("keyThreshold");
 });
@@ -282,6 +328,14 @@ test("8. destroy keeps data: protected by default; then the volume survives and 
     expect((await ts.api("GET", "/v1/auth/token/lookup-self", appTokens[0])).status).toBe(403);
     const again = await ts.up();
     expect(changes(again.summary)).toEqual({});
+
+    // Removing the adoption settings (the natural clean-up) changes nothing stored: generated
+    // values follow the state's init record, not the settings.
+    await ts.unset("adoptUnsealKeys");
+    await ts.unset("adoptRootToken");
+    const cleaned = await ts.up();
+    expect(changes(cleaned.summary)).toEqual({});
+    expect(await readAll(root)).toEqual(stored);
 });
 
 test("10. no plaintext anywhere: state, its history and backups, the stack file, every output captured, the container", async () => {

@@ -1,6 +1,6 @@
 import * as net from "net";
 import { ensureImage, ensurePortFree } from "../../cli/operations";
-import { TestStack, preflight } from "./harness";
+import { TestStack, preflight, trySh } from "./harness";
 
 // The operator's errors that need the real Docker engine: a taken port and an image that cannot
 // be had offline, each refused before anything is created, with the command that fixes it.
@@ -26,7 +26,19 @@ test("port already taken by another process", async () => {
     await expect(ensurePortFree(ts.stack)).rejects.toThrow(`\`pulumi config set vault-stack:port ${ts.port + 1}\``);
 });
 
+test("port already taken, plain `pulumi up`: stops before the container exists, naming the port and the fix", async () => {
+    await ts.set("devPlaceholders", "true");
+    const t0 = Date.now();
+    await expect(ts.up()).rejects.toThrow(`port ${ts.port} on 127.0.0.1 (setting \`vault-stack:port\`) is already taken by another process`);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    // No container, not even one in state Created.
+    expect(trySh("docker", ["inspect", ts.containerName])).toBeUndefined();
+    expect(ts.dockerObjects().filter((o) => o.startsWith("container "))).toEqual([]);
+});
+
 test("image not available offline", async () => {
+    await ts.cleanup();
+    ts = await TestStack.create("err");
     await ts.set("image", "vault-stack/not-built-anywhere:0.0.1");
     await expect(ensureImage(ts.stack)).rejects.toThrow(
         "the image vault-stack/not-built-anywhere:0.0.1 (setting `vault-stack:image`) is not on this Docker host and could not be pulled",

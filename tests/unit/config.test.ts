@@ -58,6 +58,11 @@ describe("validateConfig: each rule with its exact message", () => {
             { keyShares: "256" },
             "`vault-stack:keyShares` (256) must be a whole number from 1 to 255: set `pulumi config set vault-stack:keyShares 5`",
         ],
+        [
+            "provider token lease shorter than an update",
+            { providerTokenTtlSeconds: "40" },
+            "`vault-stack:providerTokenTtlSeconds` (40) must be a whole number from 300 to 86400: set `pulumi config set vault-stack:providerTokenTtlSeconds 1200`",
+        ],
         ["port 0", { port: "0" }, "`vault-stack:port` (0) must be a whole number from 1 to 65535: set `pulumi config set vault-stack:port 8200`"],
         [
             "malformed TTL",
@@ -83,6 +88,21 @@ describe("validateConfig: each rule with its exact message", () => {
             "bind address not an address",
             { bindAddress: "vault.example" },
             "`vault-stack:bindAddress` (vault.example) must be an IPv4 address such as 127.0.0.1: set `pulumi config set vault-stack:bindAddress 127.0.0.1`",
+        ],
+        [
+            "bind address with an octet over 255",
+            { bindAddress: "999.1.1.1" },
+            "`vault-stack:bindAddress` (999.1.1.1) must be an IPv4 address such as 127.0.0.1: set `pulumi config set vault-stack:bindAddress 127.0.0.1`",
+        ],
+        [
+            "bind address ::1 (IPv6 is not published end to end)",
+            { bindAddress: "::1" },
+            "`vault-stack:bindAddress` (::1) must be an IPv4 address such as 127.0.0.1: set `pulumi config set vault-stack:bindAddress 127.0.0.1`",
+        ],
+        [
+            "bind address localhost (a name, not an address Docker publishes on)",
+            { bindAddress: "localhost" },
+            "`vault-stack:bindAddress` (localhost) must be an IPv4 address such as 127.0.0.1: set `pulumi config set vault-stack:bindAddress 127.0.0.1`",
         ],
         [
             "bad boolean",
@@ -175,6 +195,11 @@ describe("extraSecrets", () => {
         ],
         ["no fields", { app: { fields: {} } }, "`vault-stack:extraSecrets.app` has no fields"],
         ["empty field name", { app: { fields: { "": "b" } } }, "`vault-stack:extraSecrets.app` has an empty field name"],
+        [
+            "two paths, one resource name",
+            { "a/b": { fields: { x: "fake-1" } }, "a-b": { fields: { x: "fake-2" } } },
+            "`vault-stack:extraSecrets.a-b` and `vault-stack:extraSecrets.a/b` would be the same resource (vault-a-b): rename one of them",
+        ],
         ["not a map", ["a"], "`vault-stack:extraSecrets` must be a map of path to { fields, appCanRead }"],
     ])("%s", (_n, value, message) => {
         const { errors } = validateConfig(extra(value));
@@ -206,7 +231,8 @@ describe("helpers", () => {
     test.each([
         ["127.0.0.1", true],
         ["127.1.2.3", true],
-        ["::1", true],
+        ["::1", false],
+        ["localhost", false],
         ["0.0.0.0", false],
         ["192.168.1.5", false],
     ])("isLoopback(%p) = %p", (a, expected) => {

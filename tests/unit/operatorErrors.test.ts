@@ -4,7 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { ensureDocker, portAnswers } from "../../core/docker";
 import { vaultApi } from "../../core/vault/client";
-import { mask } from "../../cli/verify";
+import { unsealTarget } from "../../cli/unseal";
+import { dfUsePercent, diskWarning, mask, tokenTtlWarning } from "../../cli/verify";
 
 // The operator-facing messages that need no server: each names the next command to run.
 
@@ -55,4 +56,45 @@ describe("addresses", () => {
 
 test("verify masks values to their length", () => {
     expect(mask("fake-secret")).toBe("****(11)");
+});
+
+test("unseal sends keys to the stack's own address, not to an exported VAULT_ADDR; --address overrides", () => {
+    const saved = process.env.VAULT_ADDR;
+    process.env.VAULT_ADDR = "http://127.0.0.1:1";
+    try {
+        expect(unsealTarget("http://127.0.0.1:8200", undefined)).toBe("http://127.0.0.1:8200");
+        expect(unsealTarget("http://127.0.0.1:8200", "http://127.0.0.1:8300")).toBe("http://127.0.0.1:8300");
+        expect(unsealTarget(undefined, undefined)).toBeUndefined();
+    } finally {
+        if (saved === undefined) delete process.env.VAULT_ADDR;
+        else process.env.VAULT_ADDR = saved;
+    }
+});
+
+describe("verify's warnings", () => {
+    test.each([
+        [72_000, 2_592_000, true],
+        [259_200, 2_592_000, false],
+        [2_592_000, 2_592_000, false],
+        [10, 0, false],
+    ])("ttl %p of %p warns: %p", (ttl, creation, warns) => {
+        expect(tokenTtlWarning(ttl, creation) !== undefined).toBe(warns);
+    });
+
+    test("the TTL warning says what to do", () => {
+        expect(tokenTtlWarning(100, 2000)).toMatch(/^less than 10% of its TTL left \(100s of 2000s\): renew it/);
+    });
+
+    test("df -P output gives the use%", () => {
+        const df = "Filesystem     1024-blocks    Used Available Capacity Mounted on\n/dev/sda1        1000000  930000     70000      93% /vault/logs\n";
+        expect(dfUsePercent(df)).toBe(93);
+        expect(dfUsePercent("")).toBeUndefined();
+    });
+
+    test("a nearly full logs volume names the rotation commands", () => {
+        expect(diskWarning(89, "vault-x")).toBeUndefined();
+        expect(diskWarning(93, "vault-x")).toContain(
+            "`docker exec vault-x mv /vault/logs/audit.log /vault/logs/audit.log.1 && docker kill --signal=HUP vault-x`",
+        );
+    });
 });

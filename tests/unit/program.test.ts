@@ -77,7 +77,8 @@ describe("the program under mocks, default settings", () => {
         expect(uploads[0]!.permissions).toBe("0444");
         expect(uploads[0]!.content).toContain('storage "file"');
         const hc = c.healthcheck as { tests: string[] };
-        expect(hc.tests.join(" ")).toContain("/v1/sys/health?standbyok=true&sealedcode=200&uninitcode=200");
+        expect(hc.tests.join(" ")).toContain("/v1/sys/health?standbyok=true&uninitcode=200");
+        expect(hc.tests.join(" ")).not.toContain("sealedcode");
     });
 
     test("the image is kept locally on delete; the network is a bridge", () => {
@@ -221,12 +222,23 @@ describe("the program under mocks, other settings", () => {
 
     test("adoption imports the existing KV mount and keeps stored values of generated fields", async () => {
         const cfg = { ...SECRETS, adoptUnsealKeys: "fake-a,fake-b,fake-c", adoptRootToken: "fake-adopt-root" };
-        const run = await runProgram(cfg, Object.keys(cfg));
+        const run = await runProgram(cfg, Object.keys(cfg), { initRecord: { ...FAKE_INIT, source: "adopted" } });
         await settle(run);
         expect(one(run, "vault:index/mount:Mount").importId).toBe("secret");
         const read = run.invokes.find((i) => String(i.inputs.command).endsWith(" read"))!;
         expect(read.inputs.command).not.toContain("fake");
         expect(JSON.parse(read.inputs.stdin as string)).toEqual({ token: FAKE_INIT.root_token, mount: "secret", paths: ["database", "cockpit"] });
+        const data = (p: string): Record<string, string> =>
+            JSON.parse(run.resources.find((r) => r.type === SECRET && kvName(r) === p)!.inputs.dataJson as string);
+        expect(data("database").password).toBe(FAKE_STORED.database.password);
+        expect(data("cockpit")).toEqual(FAKE_STORED.cockpit);
+    });
+
+    test("an adopted server keeps its stored generated values after the adoption settings are removed", async () => {
+        // The state's init record says "adopted"; the settings no longer do.
+        const run = await runProgram({ ...SECRETS }, Object.keys(SECRETS), { initRecord: { ...FAKE_INIT, source: "adopted" } });
+        await settle(run);
+        expect(run.resources.filter((r) => r.importId !== undefined)).toEqual([]);
         const data = (p: string): Record<string, string> =>
             JSON.parse(run.resources.find((r) => r.type === SECRET && kvName(r) === p)!.inputs.dataJson as string);
         expect(data("database").password).toBe(FAKE_STORED.database.password);
@@ -279,8 +291,8 @@ describe("the program under mocks, other settings", () => {
         const run = await runProgram({ ...SECRETS }, Object.keys(SECRETS), { dryRun: true });
         await settle(run);
         const runs = run.invokes.filter((i) => i.token === "command:local:run");
-        expect(runs.map((i) => String(i.inputs.command).split(" ").pop())).toEqual(["status"]);
-        expect(runs[0]!.inputs.stdin).toBeUndefined();
+        expect(runs.map((i) => String(i.inputs.command).split(" ").pop()).sort()).toEqual(["hostcheck", "status"]);
+        expect(runs.every((r) => r.inputs.stdin === undefined)).toBe(true);
     });
 
     test("invalid config fails before any resource is declared, as an error diagnostic", async () => {

@@ -153,7 +153,7 @@ describe("ops adapter unseal and status", () => {
         await withPeer(peer, async (addr) => {
             const r = await ops("unseal", { VAULT_ADDR: addr }, JSON.stringify(["fake-k1", "fake-k2", "fake-k3", "fake-k4", "fake-k5"]));
             expect(r.code).toBe(0);
-            expect(JSON.parse(r.stdout)).toEqual({ initialized: true, sealed: false, unsealedNow: true });
+            expect(JSON.parse(r.stdout)).toEqual({ initialized: true, sealed: false, unsealedNow: true, shares: 5, threshold: 3 });
             expect(peer.calls.filter((c) => c === "POST /v1/sys/unseal")).toHaveLength(3);
             expect(r.stderr).toContain("unseal progress 3/3");
             expect(r.stderr).not.toContain("fake-k");
@@ -165,7 +165,7 @@ describe("ops adapter unseal and status", () => {
         await withPeer(peer, async (addr) => {
             const r = await ops("unseal", { VAULT_ADDR: addr }, '["fake-k1"]');
             expect(r.code).toBe(0);
-            expect(JSON.parse(r.stdout)).toEqual({ initialized: true, sealed: false, unsealedNow: false });
+            expect(JSON.parse(r.stdout)).toEqual({ initialized: true, sealed: false, unsealedNow: false, shares: 5, threshold: 3 });
             expect(peer.calls).not.toContain("POST /v1/sys/unseal");
         });
     });
@@ -184,7 +184,7 @@ describe("ops adapter unseal and status", () => {
         const peer = { ...fresh(), initialized: true };
         await withPeer(peer, async (addr) => {
             const r = await ops("status", { VAULT_ADDR: addr });
-            expect(JSON.parse(r.stdout)).toEqual({ reachable: true, initialized: true, sealed: true, threshold: 3, progress: 0 });
+            expect(JSON.parse(r.stdout)).toEqual({ reachable: true, initialized: true, sealed: true, shares: 5, threshold: 3, progress: 0 });
         });
         const gone = await ops("status", { VAULT_ADDR: "http://127.0.0.1:1" });
         expect(JSON.parse(gone.stdout)).toEqual({ reachable: false });
