@@ -21,13 +21,24 @@ export interface VaultServerArgs {
     readonly protectData: boolean;
 }
 
+/** The first words of the start command's message when a non-root server cannot write its volumes. */
+export const NOT_WRITABLE = "vault-stack: the server runs as";
+
 /**
- * Builds the container's start command: fix the ownership of the mounted volumes (a fresh named
- * volume belongs to root; the server runs as the image's `vault` user), then hand over to the
- * image's own entrypoint, which drops privileges.
+ * Builds the container's start command. As root (the official 1.x images): fix the ownership of
+ * the mounted volumes (a fresh named volume on a path the image lacks belongs to root; the server
+ * runs as the image's `vault` user), then hand over to the image's own entrypoint, which drops
+ * privileges. As another user (images that run as non-root): no chown, which would fail; start
+ * when the volumes are writable, else stop with a message naming the user and the fix.
  */
 export function entrypointFor(): string[] {
-    return ["/bin/sh", "-c", `chown -R vault:vault ${DATA_DIR} ${LOGS_DIR} && exec docker-entrypoint.sh "$@"`, "vault-entrypoint"];
+    const dirs = `${DATA_DIR} ${LOGS_DIR}`;
+    const script = [
+        `if [ "$(id -u)" = 0 ]; then chown -R vault:vault ${dirs} || exit 1;`,
+        `else for d in ${dirs}; do [ -w "$d" ] || { echo "${NOT_WRITABLE} $(id -un 2>/dev/null || echo user) (uid $(id -u)), not root, and cannot write $d: make the volume writable by that user (docker run --rm -u 0 -v <volume>:/d <image> chown -R $(id -u) /d) or use an image that starts as root" >&2; exit 1; }; done; fi;`,
+        `exec docker-entrypoint.sh "$@"`,
+    ].join(" ");
+    return ["/bin/sh", "-c", script, "vault-entrypoint"];
 }
 
 /**
@@ -89,7 +100,10 @@ export class VaultServer extends pulumi.ComponentResource {
                 mustRun: true,
                 entrypoints: entrypointFor(),
                 command: ["server", `-config=${CONFIG_FILE}`],
-                envs: [`VAULT_ADDR=http://127.0.0.1:${CONTAINER_PORT}`],
+                // SKIP_SETCAP: the official entrypoint otherwise runs setcap on every start, which
+                // hosts that refuse it (rootless, user-remapped, hardened) turn into a restart
+                // loop; with disable_mlock = true the capability is not used anyway.
+                envs: [`VAULT_ADDR=http://127.0.0.1:${CONTAINER_PORT}`, "SKIP_SETCAP=true"],
                 // Docker reports capabilities with the CAP_ prefix; asking in that form keeps refreshes diff-free.
                 capabilities: { adds: ["CAP_IPC_LOCK"] },
                 // The published port is known once the host check passed: a taken port stops the

@@ -1,4 +1,4 @@
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as net from "net";
 import { NO_DOCKER, portTaken } from "./messages";
 import { hostAddress } from "./names";
@@ -38,12 +38,12 @@ export function imageAvailable(image: string): boolean {
 /** What the container's own log says, for the errors the playbook lists (permissions above all). */
 export function containerHint(name: string | undefined): string {
     if (!name) return "";
-    let logs = "";
-    try {
-        logs = execFileSync("docker", ["logs", "--tail", "30", name], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    } catch (err) {
-        const e = err as { stdout?: string; stderr?: string };
-        logs = `${e.stdout ?? ""}${e.stderr ?? ""}`;
+    // The container's stderr arrives on the client's stderr: read both streams.
+    const r = spawnSync("docker", ["logs", "--tail", "30", name], { encoding: "utf8", timeout: 20_000 });
+    const logs = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+    const notWritable = /vault-stack: the server runs as [^\n]*/.exec(logs);
+    if (notWritable !== null) {
+        return ` The container log says: "${notWritable[0]}".`;
     }
     if (/permission denied/i.test(logs)) {
         return ` The container log says "permission denied": the data or logs volume is not writable by the image's vault user (the program runs chown on start, so check that the image has a 'vault' user and 'docker-entrypoint.sh': \`docker logs ${name}\`).`;

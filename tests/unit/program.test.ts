@@ -63,14 +63,18 @@ describe("the program under mocks, default settings", () => {
         expect(c.capabilities).toEqual({ adds: ["CAP_IPC_LOCK"] });
         expect(c.restart).toBe("unless-stopped");
         expect(c.command).toEqual(["server", "-config=/vault/stack/vault.hcl"]);
-        expect(c.envs).toEqual(["VAULT_ADDR=http://127.0.0.1:8200"]);
+        expect(c.envs).toEqual(["VAULT_ADDR=http://127.0.0.1:8200", "SKIP_SETCAP=true"]);
         expect(c.image).toBe("sha256:fake");
         expect(c.volumes).toEqual([
             { volumeName: "vault-unit-data", containerPath: "/vault/data" },
             { volumeName: "vault-unit-logs", containerPath: "/vault/logs" },
         ]);
         // Ownership of the data directory is fixed on every start, then the image's entrypoint drops privileges.
-        expect(c.entrypoints).toEqual(["/bin/sh", "-c", 'chown -R vault:vault /vault/data /vault/logs && exec docker-entrypoint.sh "$@"', "vault-entrypoint"]);
+        const [shell, flag, script, name] = c.entrypoints as string[];
+        expect([shell, flag, name]).toEqual(["/bin/sh", "-c", "vault-entrypoint"]);
+        // As root only: chown, then the image's entrypoint; as another user, no chown.
+        expect(script).toMatch(/^if \[ "\$\(id -u\)" = 0 \]; then chown -R vault:vault \/vault\/data \/vault\/logs \|\| exit 1; else /);
+        expect(script).toMatch(/exec docker-entrypoint\.sh "\$@"$/);
         const uploads = c.uploads as { file: string; content: string; permissions: string }[];
         expect(uploads).toHaveLength(1);
         expect(uploads[0]!.file).toBe("/vault/stack/vault.hcl");
