@@ -34,10 +34,18 @@ function holdsSecret(v: unknown): boolean {
     return false;
 }
 
+/** The top-level input names that arrived as secrets (or held one). */
+const secretKeysOf = (inputs: unknown): string[] =>
+    Object.entries(inputs as Record<string, unknown>)
+        .filter(([, v]) => holdsSecret(v))
+        .map(([k]) => k);
+
 /** An invoke the program made, as the mocks saw it. */
 export interface Invoked {
     readonly token: string;
     readonly inputs: Record<string, unknown>;
+    /** Top-level input names that arrived as secrets (or held one). */
+    readonly secretInputs: string[];
 }
 
 /** Obviously fake init output the mocked command returns. */
@@ -53,46 +61,72 @@ export const FAKE_STORED = {
     cockpit: { jwt_secret: "fake-stored-jwt", admin_password: "fake-stored-admin" },
 };
 
-/** What one run of the program under mocks produced. */
-export interface ProgramRun {
+/** What the ops adapter's unseal mode prints for a server it just unsealed. */
+export const UNSEALED = { initialized: true, sealed: false, unsealedNow: true };
+
+/** The ops adapter's mode in a command line (its last word: init, unseal, status or read). */
+export const modeOf = (commandLine: unknown): string => String(commandLine).split(" ").pop()!;
+
+/** The stdout the mocked `command:local:run` invoke answers for a mode: stored values for read, else UNSEALED. */
+export type RunAnswer = (mode: string, inputs: Record<string, unknown>) => unknown;
+
+/** The default answer: every status or unseal run sees an unsealed server. */
+export const defaultRunAnswer: RunAnswer = (mode) => (mode === "read" ? FAKE_STORED : UNSEALED);
+
+/** How a run under mocks is set up. */
+export interface MockOptions {
+    /** Preview (pulumi.runtime.isDryRun()) rather than update. @default false */
+    readonly dryRun?: boolean;
+    /** Stack config, keys without the namespace. */
+    readonly config?: Record<string, string>;
+    /** The config keys stored as secrets. */
+    readonly secretKeys?: readonly string[];
+    /** What the mocked `command:local:run` invoke prints (JSON-encoded unless a string). @default defaultRunAnswer */
+    readonly runAnswer?: RunAnswer;
+    /** What a `command:local:Command` (the init step) printed, JSON-encoded. @default FAKE_INIT */
+    readonly initRecord?: unknown;
+}
+
+/** What one run under mocks produced. */
+export interface MockRun<T> {
     readonly pulumi: typeof pulumiType;
     readonly resources: Registered[];
     readonly invokes: Invoked[];
-    readonly outputs: Record<string, unknown>;
+    /** What the code under test returned. */
+    readonly result: T;
     /** Resolve an output's value. */
-    value<T>(o: pulumiType.Output<T>): Promise<T>;
+    value<U>(o: pulumiType.Output<U>): Promise<U>;
 }
 
 /**
- * Run the program once under Pulumi mocks, in a fresh module registry, with the given stack
- * config (keys without the namespace) and the keys among them that are secrets.
+ * Run code under Pulumi mocks in a fresh module registry. `load` runs inside the registry, after
+ * the config is set: it requires the module under test (and gets the registry's own
+ * @pulumi/pulumi) and returns what to run once the mocks are in place.
  */
-export async function runProgram(config: Record<string, string>, secretKeys: string[], opts: { dryRun?: boolean } = {}): Promise<ProgramRun> {
+export async function underMocks<T>(load: (pulumi: typeof pulumiType) => () => T, opts: MockOptions = {}): Promise<MockRun<T>> {
     const resources: Registered[] = [];
     const invokes: Invoked[] = [];
+    const answer = opts.runAnswer ?? defaultRunAnswer;
     let pulumi!: typeof pulumiType;
-    let program!: () => Record<string, unknown>;
+    let make!: () => T;
     jest.isolateModules(() => {
         pulumi = require("@pulumi/pulumi");
         const full: Record<string, string> = {};
-        for (const [k, v] of Object.entries(config)) full[`vault-stack:${k}`] = v;
+        for (const [k, v] of Object.entries(opts.config ?? {})) full[`vault-stack:${k}`] = v;
         pulumi.runtime.setAllConfig(
             full,
-            secretKeys.map((k) => `vault-stack:${k}`),
+            (opts.secretKeys ?? []).map((k) => `vault-stack:${k}`),
         );
-        // Imported after the config and mocks are in place (setMocks is awaited below before running).
-        program = require("../../index");
+        // Required after the config is in place (setMocks is awaited below before running).
+        make = load(pulumi);
     });
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
                 const inputs = reveal(args.inputs) as Record<string, unknown>;
-                const secretInputs = Object.entries(args.inputs as Record<string, unknown>)
-                    .filter(([, v]) => holdsSecret(v))
-                    .map(([k]) => k);
-                resources.push({ type: args.type, name: args.name, inputs, secretInputs, importId: args.id || undefined });
+                resources.push({ type: args.type, name: args.name, inputs, secretInputs: secretKeysOf(args.inputs), importId: args.id || undefined });
                 const state: Record<string, unknown> = { ...inputs };
-                if (args.type === "command:local:Command") state.stdout = JSON.stringify(FAKE_INIT);
+                if (args.type === "command:local:Command") state.stdout = JSON.stringify(opts.initRecord ?? FAKE_INIT);
                 if (args.type === "vault:index/token:Token") state.clientToken = "fake-app-token";
                 if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = "sha256:fake";
                 if (args.type === "random:index/randomPassword:RandomPassword") state.result = `fake-password-${args.name}`;
@@ -101,12 +135,10 @@ export async function runProgram(config: Record<string, string>, secretKeys: str
             },
             call(args) {
                 const inputs = reveal(args.inputs) as Record<string, unknown>;
-                invokes.push({ token: args.token, inputs });
-                if (args.token === "command:local:run" && String(inputs.command).endsWith(" read")) {
-                    return { ...inputs, stdout: JSON.stringify(FAKE_STORED), stderr: "" };
-                }
+                invokes.push({ token: args.token, inputs, secretInputs: secretKeysOf(args.inputs) });
                 if (args.token === "command:local:run") {
-                    return { ...inputs, stdout: JSON.stringify({ initialized: true, sealed: false, unsealedNow: true }), stderr: "" };
+                    const out = answer(modeOf(inputs.command), inputs);
+                    return { ...inputs, stdout: typeof out === "string" ? out : JSON.stringify(out), stderr: "" };
                 }
                 return args.inputs;
             },
@@ -115,13 +147,37 @@ export async function runProgram(config: Record<string, string>, secretKeys: str
         "unit",
         opts.dryRun ?? false,
     );
-    const outputs = program();
-    const value = <T>(o: pulumiType.Output<T>): Promise<T> => new Promise((resolve) => o.apply((v) => resolve(v)));
-    return { pulumi, resources, invokes, outputs, value };
+    const result = make();
+    const value = <U>(o: pulumiType.Output<U>): Promise<U> => new Promise((resolve) => o.apply((v) => resolve(v)));
+    return { pulumi, resources, invokes, result, value };
+}
+
+/** What one run of the program under mocks produced. */
+export interface ProgramRun extends MockRun<Record<string, unknown>> {
+    readonly outputs: Record<string, unknown>;
+}
+
+/**
+ * Run the program once under Pulumi mocks, in a fresh module registry, with the given stack
+ * config (keys without the namespace) and the keys among them that are secrets.
+ */
+export async function runProgram(
+    config: Record<string, string>,
+    secretKeys: string[],
+    opts: Omit<MockOptions, "config" | "secretKeys"> = {},
+): Promise<ProgramRun> {
+    const run = await underMocks(
+        () => {
+            const program = require("../../index") as () => Record<string, unknown>;
+            return () => program();
+        },
+        { ...opts, config, secretKeys },
+    );
+    return { ...run, outputs: run.result };
 }
 
 /** The single registered resource of a type (and optionally a name); fails the test otherwise. */
-export function one(run: ProgramRun, type: string, name?: string): Registered {
+export function one(run: { readonly resources: readonly Registered[] }, type: string, name?: string): Registered {
     const found = run.resources.filter((r) => r.type === type && (name === undefined || r.name === name));
     if (found.length !== 1) {
         throw new Error(`expected one ${type} ${name ?? ""}, found ${found.length}: ${run.resources.map((r) => `${r.type}/${r.name}`).join(", ")}`);
@@ -129,10 +185,14 @@ export function one(run: ProgramRun, type: string, name?: string): Registered {
     return found[0]!;
 }
 
-/** Wait until the mocks have seen every registration and invoke (they happen asynchronously). */
-export async function settle(run: ProgramRun): Promise<void> {
+/**
+ * Wait until the mocks have seen every registration and invoke (they happen asynchronously):
+ * drain the RPC queue, then resolve every output among `values` (the program's outputs by default).
+ */
+export async function settle<T>(
+    run: MockRun<T> & { readonly outputs?: Record<string, unknown> },
+    values: readonly unknown[] = Object.values(run.outputs ?? {}),
+): Promise<void> {
     await run.pulumi.runtime.disconnect();
-    await Promise.all(
-        Object.values(run.outputs).map((o) => (run.pulumi.Output.isInstance(o) ? run.value(o as pulumiType.Output<unknown>) : Promise.resolve(o))),
-    );
+    await Promise.all(values.map((o) => (run.pulumi.Output.isInstance(o) ? run.value(o as pulumiType.Output<unknown>) : Promise.resolve(o))));
 }
