@@ -3,7 +3,7 @@ import { SecretsStore } from "./components/secretsStore";
 import { VaultInit } from "./components/vaultInit";
 import { VaultServer } from "./components/vaultServer";
 import { ConfigError, loadConfig } from "./core/config";
-import { AUDIT_FILE, KV_MOUNT, apiAddress, physicalNames } from "./core/names";
+import { AUDIT_FILE, KV_MOUNT, apiAddress, initRecordFile, physicalNames } from "./core/names";
 
 /** The program: validated config -> Docker server -> init/unseal -> Vault configuration -> outputs. */
 function vaultStack() {
@@ -38,6 +38,7 @@ function vaultStack() {
         containerId: server.container.id,
         containerName: server.containerName,
         protect: config.protect,
+        recordFile: initRecordFile(pulumi.getStack()),
     });
 
     const store = new SecretsStore("vault", {

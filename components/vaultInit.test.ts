@@ -22,6 +22,7 @@ function vaultInit(opts: MockOptions & { adopt?: boolean; protect?: boolean } = 
                     containerId: pulumi.output("cid-1"),
                     containerName: "vault-t",
                     protect: opts.protect ?? true,
+                    recordFile: "/tmp/vault-stack-unit/vault-t.rec",
                     ...(opts.adopt ? { adoptUnsealKeys: pulumi.secret("fake-a,fake-b"), adoptRootToken: pulumi.secret("fake-adopt-root") } : {}),
                 },
                 o,
@@ -44,8 +45,13 @@ describe("VaultInit: the init command", () => {
         run = await vaultInit();
     });
 
-    test("is the component's only resource, its child", () => {
-        expect(inventory(run)).toEqual(["command:local:Command vi-init", "vault-stack:vault:VaultInit vi"]);
+    test("its resources are the init command and the init record's key, its children", () => {
+        expect(inventory(run)).toEqual([
+            "command:local:Command vi-init",
+            "random:index/randomPassword:RandomPassword vi-init-record-key",
+            "vault-stack:vault:VaultInit vi",
+        ]);
+        expect(run.options("vi-init-record-key").parent).toBe(run.result);
         expect(run.options("vi-init").parent).toBe(run.result);
     });
 
@@ -54,7 +60,14 @@ describe("VaultInit: the init command", () => {
         expect(init.create).toMatch(/bin\/ops\/ops\/main\.js" init$/);
         expect(init.update).toBe(init.create);
         expect(init).toMatchObject({ logging: "stderr", addPreviousOutputInEnv: true });
-        expect(init.environment).toEqual({ VAULT_ADDR: "http://127.0.0.1:18200", KEY_SHARES: "3", KEY_THRESHOLD: "2", CONTAINER_NAME: "vault-t" });
+        expect(init.environment).toEqual({
+            VAULT_ADDR: "http://127.0.0.1:18200",
+            KEY_SHARES: "3",
+            KEY_THRESHOLD: "2",
+            CONTAINER_NAME: "vault-t",
+            INIT_RECORD_FILE: "/tmp/vault-stack-unit/vault-t.rec",
+            INIT_RECORD_KEY: "fake-password-vi-init-record-key",
+        });
     });
 
     test("runs once: every input that could run it again is ignored; its stdout (the keys) is secret; it is protected", () => {
@@ -103,7 +116,13 @@ describe("VaultInit: the unseal step of an update", () => {
     test("runs the adapter's unseal mode with the container's address, ID and name", () => {
         const s = step(run);
         expect(modeOf(s.inputs.command)).toBe("unseal");
-        expect(s.inputs.environment).toEqual({ VAULT_ADDR: "http://127.0.0.1:18200", CONTAINER_ID: "cid-1", CONTAINER_NAME: "vault-t" });
+        expect(s.inputs.environment).toEqual({
+            VAULT_ADDR: "http://127.0.0.1:18200",
+            CONTAINER_ID: "cid-1",
+            CONTAINER_NAME: "vault-t",
+            INIT_RECORD_FILE: "/tmp/vault-stack-unit/vault-t.rec",
+            INIT_RECORD_KEY: "fake-password-vi-init-record-key",
+        });
         expect(s.inputs.logging).toBe("stderr");
     });
 

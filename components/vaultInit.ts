@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { NS } from "../core/names";
 import { parseInitOutput } from "../core/vault/init";
 import { opsCommand } from "../ops/command";
@@ -42,6 +43,8 @@ export interface VaultInitArgs {
     readonly containerName: pulumi.Input<string>;
     /** Protect the init record (the keys) against `pulumi destroy`. @default true */
     readonly protect: boolean;
+    /** Where the encrypted init record is written on this host (core/names `initRecordFile`). */
+    readonly recordFile: string;
 }
 
 /**
@@ -55,6 +58,8 @@ export class VaultInit extends pulumi.ComponentResource {
     public readonly unsealKeys: pulumi.Output<string[]>;
     /** The root token (secret). */
     public readonly rootToken: pulumi.Output<string>;
+    /** The key of the encrypted init record (secret). */
+    public readonly recordKey: pulumi.Output<string>;
     /** Whether the state's init record says the server was adopted rather than initialised here. */
     public readonly adopted: pulumi.Output<boolean>;
     /** Seal state after this update's unseal step (during preview: as observed, nothing changed). */
@@ -63,7 +68,18 @@ export class VaultInit extends pulumi.ComponentResource {
     constructor(name: string, args: VaultInitArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${NS}:vault:VaultInit`, name, {}, opts);
 
+        // The key of the encrypted init record: in the state before init runs, so a crash between
+        // Vault's answer and the state's save leaves a record only this stack can open. 64 hex
+        // digits drawn as a password (RandomBytes would keep its value in the plain-text ID).
+        this.recordKey = new random.RandomPassword(
+            `${name}-init-record-key`,
+            { length: 64, upper: false, lower: false, numeric: true, special: true, overrideSpecial: "abcdef" },
+            { parent: this, protect: args.protect },
+        ).result;
+        const record = { INIT_RECORD_FILE: args.recordFile, INIT_RECORD_KEY: pulumi.secret(this.recordKey) };
+
         const environment: Record<string, pulumi.Input<string>> = {
+            ...record,
             VAULT_ADDR: args.address,
             KEY_SHARES: String(args.keyShares),
             KEY_THRESHOLD: String(args.keyThreshold),
@@ -108,9 +124,15 @@ export class VaultInit extends pulumi.ComponentResource {
         const step = command.local.runOutput(
             {
                 command: opsCommand(dryRun ? "status" : "unseal"),
+                // The record's key only where keys are fed in, so the preview's status stays plain.
                 environment: pulumi
-                    .all([args.address, args.containerId, args.containerName])
-                    .apply(([a, id, n]) => ({ VAULT_ADDR: a, CONTAINER_ID: id, CONTAINER_NAME: n })),
+                    .all([args.address, args.containerId, args.containerName, dryRun ? "" : record.INIT_RECORD_KEY])
+                    .apply(([a, id, n, key]) => ({
+                        VAULT_ADDR: a,
+                        CONTAINER_ID: id,
+                        CONTAINER_NAME: n,
+                        ...(dryRun ? {} : { INIT_RECORD_FILE: args.recordFile, INIT_RECORD_KEY: key }),
+                    })),
                 stdin: dryRun ? undefined : pulumi.secret(this.unsealKeys.apply((k) => JSON.stringify(k))),
                 logging: "stderr",
             },

@@ -49,3 +49,12 @@ export const CONFIG_FILE = "/vault/stack/vault.hcl";
 export const CONTAINER_PORT = 8200;
 /** The audit log file inside the container. */
 export const AUDIT_FILE = `${LOGS_DIR}/audit.log`;
+
+/**
+ * Where the encrypted init record of a stack's server lives on this host, outside the container
+ * and its volumes (it must survive them being recreated).
+ */
+export function initRecordFile(stack: string, home = process.env.HOME ?? "/root"): string {
+    const base = process.env.XDG_STATE_HOME ?? `${home}/.local/state`;
+    return `${base}/${NS}/init-records/${physicalNames(stack).container}.rec`;
+}

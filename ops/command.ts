@@ -16,7 +16,7 @@ function newestSource(dir: string): number {
     return fs.readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) return Math.max(t, newestSource(p));
-        return e.name.endsWith(".ts") ? Math.max(t, fs.statSync(p).mtimeMs) : t;
+        return e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") ? Math.max(t, fs.statSync(p).mtimeMs) : t;
     }, 0);
 }
 

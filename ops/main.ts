@@ -5,13 +5,17 @@
 //   main.js status   prints the seal state; never waits long, never needs a secret
 //   main.js read     reads KV v2 paths with a token from stdin; prints their data as JSON
 //   main.js hostcheck  the Docker engine answers and the API port is free (or this stack's own)
+//   main.js init-request  (internal) the init request in a detached child; writes the record
 //
 // Secrets come in through stdin or the environment only, leave only through stdout, and only as
 // the very last act (the command plugin quotes both streams in its error text). Every message on
 // stderr is free of secrets. All Vault logic lives in core/vault; this file only adapts.
 import { checkHost, containerHint, ensureDocker } from "../core/docker";
+import { ancestorNamed, crashAt } from "../core/fault";
 import { checkAddress } from "../core/vault/client";
-import { initOrAdopt } from "../core/vault/init";
+import { initOrAdopt, parseInitOutput } from "../core/vault/init";
+import { loadRecord, removeRecord } from "../core/vault/record";
+import { RecordPlace, initInChild, initRequestMain } from "./initChild";
 import { parseKeys } from "../core/vault/keys";
 import { readKvPaths } from "../core/vault/kv";
 import { sealStatus, unsealWith, waitForActive, waitForApi } from "../core/vault/seal";
@@ -37,6 +41,13 @@ async function ready(address: string): Promise<void> {
     await waitForApi(address, Number(env("VAULT_WAIT_SECONDS") || 90), () => containerHint(env("CONTAINER_NAME")));
 }
 
+/** The encrypted init record's place, when the program gave one. */
+function recordPlace(): RecordPlace | undefined {
+    const file = env("INIT_RECORD_FILE");
+    const key = env("INIT_RECORD_KEY");
+    return file !== "" && key !== "" ? { file, key } : undefined;
+}
+
 const modes: Record<string, (address: string) => Promise<string>> = {
     async hostcheck() {
         await checkHost(env("BIND_ADDRESS"), Number(env("PORT")), env("CONTAINER_NAME"));
@@ -44,24 +55,41 @@ const modes: Record<string, (address: string) => Promise<string>> = {
     },
     async init(address) {
         await ready(address);
-        return initOrAdopt(
+        const record = recordPlace();
+        const shares = Number(env("KEY_SHARES"));
+        const threshold = Number(env("KEY_THRESHOLD"));
+        const text = await initOrAdopt(
             {
                 address,
-                shares: Number(env("KEY_SHARES")),
-                threshold: Number(env("KEY_THRESHOLD")),
+                shares,
+                threshold,
                 previousStdout: process.env.PULUMI_COMMAND_STDOUT,
                 adoptKeys: parseKeys(process.env.ADOPT_UNSEAL_KEYS),
                 adoptToken: env("ADOPT_ROOT_TOKEN"),
                 containerName: env("CONTAINER_NAME") || undefined,
+                record,
             },
             say,
+            record === undefined
+                ? undefined
+                : () => {
+                      crashAt("before-init-request", say);
+                      return initInChild(address, shares, threshold, record);
+                  },
         );
+        crashAt("after-record-written", say);
+        return text;
+    },
+    async "init-request"(address) {
+        await initRequestMain(address, recordPlace()!, say);
+        return "";
     },
     async unseal(address) {
         await ready(address);
         const keys = parseKeys(await readStdin());
         if (keys.length === 0) throw new Error("no unseal keys on stdin");
         const { status, unsealedNow } = await unsealWith(address, keys, say);
+        forgetRecord(keys);
         await waitForActive(address, 30, env("CONTAINER_NAME") || undefined);
         say(unsealedNow ? "unsealed" : "already unsealed");
         return JSON.stringify({ initialized: status.initialized, sealed: status.sealed, unsealedNow, shares: status.n, threshold: status.t });
@@ -86,6 +114,16 @@ const modes: Record<string, (address: string) => Promise<string>> = {
     },
 };
 
+/** The state holds the keys it unsealed with: the init record with the same keys has done its job. */
+function forgetRecord(keys: readonly string[]): void {
+    const record = recordPlace();
+    const text = record === undefined ? undefined : loadRecord(record.file, record.key);
+    if (text !== undefined && JSON.stringify(parseInitOutput(text).unsealKeys) === JSON.stringify(keys)) {
+        removeRecord(record!.file);
+        say("the state holds the keys: removed the init record");
+    }
+}
+
 async function main(mode: string | undefined): Promise<number> {
     const run = mode === undefined ? undefined : modes[mode];
     let address: string;
@@ -102,6 +140,8 @@ async function main(mode: string | undefined): Promise<number> {
     try {
         // The last act: nothing that can fail comes after the secret reaches stdout.
         process.stdout.write(await run(address));
+        // The engine dies before it can save what the command printed.
+        if (mode === "init") crashAt("after-command-returns", say, ancestorNamed("pulumi") ?? process.ppid);
         return 0;
     } catch (err) {
         say(err instanceof Error ? err.message : String(err));

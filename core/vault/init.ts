@@ -1,5 +1,6 @@
 import { adoptionNeeded, rootTokenRefused } from "../messages";
 import { apiErrors, vaultApi } from "./client";
+import { loadRecord, saveRecord } from "./record";
 import { Say, unsealWith, waitForActive } from "./seal";
 
 /** The init record the init step prints and the state keeps (secret as a whole). */
@@ -68,13 +69,41 @@ export interface InitRequest {
     readonly adoptKeys: readonly string[];
     readonly adoptToken: string;
     readonly containerName?: string;
+    /** The encrypted init record's file and key: a crash between init and the state is recovered from it. */
+    readonly record?: { readonly file: string; readonly key: string };
+}
+
+/** Performs the init request and returns the record (written durably first); see `requestInit`. */
+export type PerformInit = () => Promise<string>;
+
+/**
+ * The init request itself, with no client timeout (a slow disk or many shares must not turn a
+ * successful init into a lost one). The record is written encrypted and fsynced before anything
+ * else is done with it. `afterResponse` runs between the answer and the write (fault injection).
+ */
+export async function requestInit(
+    address: string,
+    shares: number,
+    threshold: number,
+    record: { readonly file: string; readonly key: string } | undefined,
+    afterResponse: () => void = () => undefined,
+): Promise<string> {
+    const r = await vaultApi(address, "PUT", "/v1/sys/init", { body: { secret_shares: shares, secret_threshold: threshold }, timeoutMs: null });
+    const keys = r.json.keys_base64;
+    if (r.status !== 200 || !Array.isArray(keys) || typeof r.json.root_token !== "string") {
+        throw new Error(`PUT /v1/sys/init answered HTTP ${r.status}: ${apiErrors(r)}`);
+    }
+    const text = JSON.stringify({ unseal_keys_b64: keys as string[], root_token: r.json.root_token, source: "init", shares, threshold } satisfies InitRecord);
+    afterResponse();
+    if (record !== undefined) saveRecord(record.file, text, record.key);
+    return text;
 }
 
 /**
  * The one-time `operator init` (playbook step 5), or adoption of an initialised server with
  * handed-in keys. Returns the record as JSON text. Never initialises an initialised server.
  */
-export async function initOrAdopt(req: InitRequest, say: Say): Promise<string> {
+export async function initOrAdopt(req: InitRequest, say: Say, performInit?: PerformInit): Promise<string> {
     const previous = previousRecord(req.previousStdout);
     if (previous !== undefined) {
         say("already initialised by this stack: keeping the keys it holds");
@@ -85,20 +114,16 @@ export async function initOrAdopt(req: InitRequest, say: Say): Promise<string> {
         throw new Error(`GET /v1/sys/init answered HTTP ${state.status}: ${apiErrors(state)}`);
     }
     if (state.json.initialized !== true) {
-        const r = await vaultApi(req.address, "PUT", "/v1/sys/init", { body: { secret_shares: req.shares, secret_threshold: req.threshold } });
-        const keys = r.json.keys_base64;
-        if (r.status !== 200 || !Array.isArray(keys) || typeof r.json.root_token !== "string") {
-            throw new Error(`PUT /v1/sys/init answered HTTP ${r.status}: ${apiErrors(r)}`);
-        }
+        const record = await (performInit ?? (() => requestInit(req.address, req.shares, req.threshold, req.record)))();
         say(`initialised with ${req.shares} key shares, threshold ${req.threshold}`);
-        const record: InitRecord = {
-            unseal_keys_b64: keys as string[],
-            root_token: r.json.root_token,
-            source: "init",
-            shares: req.shares,
-            threshold: req.threshold,
-        };
-        return JSON.stringify(record);
+        return record;
+    }
+    // Initialised, and the state holds no keys: an init of this stack whose update died before
+    // the state saved its answer left the record behind.
+    const recovered = req.record === undefined ? undefined : previousRecord(loadRecord(req.record.file, req.record.key));
+    if (recovered !== undefined) {
+        say(`recovered the keys of this stack's own init from its encrypted record ${req.record!.file}`);
+        return recovered;
     }
     if (req.adoptKeys.length === 0 || req.adoptToken === "") {
         throw new Error(adoptionNeeded(req.address));

@@ -18,7 +18,12 @@ export type Say = (message: string) => void;
 
 /** The seal status of the server at `address`. */
 export async function sealStatus(address: string): Promise<SealStatus> {
-    return (await vaultApi(address, "GET", "/v1/sys/seal-status")).json as unknown as SealStatus;
+    const r = await vaultApi(address, "GET", "/v1/sys/seal-status");
+    // A failing server must not read as "not initialised" (which would send the operator to init).
+    if (r.status !== 200) {
+        throw new Error(`GET /v1/sys/seal-status at ${address} answered HTTP ${r.status}: ${apiErrors(r) || "no reason given"}`);
+    }
+    return r.json as unknown as SealStatus;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

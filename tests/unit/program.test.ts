@@ -31,6 +31,7 @@ describe("the program under mocks, default settings", () => {
                 "docker:index/container:Container vault-container",
                 "vault-stack:vault:VaultInit vault",
                 "command:local:Command vault-init",
+                "random:index/randomPassword:RandomPassword vault-init-record-key",
                 "vault-stack:vault:SecretsStore vault",
                 "pulumi:providers:vault vault-provider",
                 "vault:index/mount:Mount vault-kv",
@@ -94,7 +95,15 @@ describe("the program under mocks, default settings", () => {
         expect(init.create).toMatch(/bin\/ops\/ops\/main\.js" init$/);
         expect(init.update).toBe(init.create);
         expect(init.logging).toBe("stderr");
-        expect(init.environment).toEqual({ VAULT_ADDR: "http://127.0.0.1:8200", KEY_SHARES: "5", KEY_THRESHOLD: "3", CONTAINER_NAME: "vault-unit" });
+        expect(init.environment).toEqual({
+            VAULT_ADDR: "http://127.0.0.1:8200",
+            KEY_SHARES: "5",
+            KEY_THRESHOLD: "3",
+            CONTAINER_NAME: "vault-unit",
+            INIT_RECORD_FILE: `${process.env.HOME}/.local/state/vault-stack/init-records/vault-unit.rec`,
+            INIT_RECORD_KEY: "fake-password-vault-init-record-key",
+        });
+        expect(one(run, "command:local:Command").secretInputs).toContain("environment");
     });
 
     test("no secret value appears in any command line or environment given in the clear", () => {
@@ -197,11 +206,11 @@ describe("the program under mocks, default settings", () => {
 });
 
 describe("the program under mocks, other settings", () => {
-    test("supplied generated secrets are used as given; no random resources", async () => {
+    test("supplied generated secrets are used as given; no random resources but the init record's key", async () => {
         const given = { ...SECRETS, databasePassword: "fake-db-pass", cockpitJwtSecret: "fake-jwt", cockpitAdminPassword: "fake-admin" };
         const run = await runProgram(given, Object.keys(given));
         await settle(run);
-        expect(run.resources.filter((r) => r.type.startsWith("random:"))).toEqual([]);
+        expect(run.resources.filter((r) => r.type.startsWith("random:")).map((r) => r.name)).toEqual(["vault-init-record-key"]);
     });
 
     test("dev placeholders are marked and listed", async () => {
@@ -275,6 +284,8 @@ describe("the program under mocks, other settings", () => {
             KEY_SHARES: "3",
             KEY_THRESHOLD: "2",
             CONTAINER_NAME: "vault-unit",
+            INIT_RECORD_FILE: `${process.env.HOME}/.local/state/vault-stack/init-records/vault-unit.rec`,
+            INIT_RECORD_KEY: "fake-password-vault-init-record-key",
         });
         expect(one(run, "vault:index/token:Token").inputs).toMatchObject({ ttl: "24h", displayName: "svc" });
         expect(run.resources.some((r) => r.type === "vault:index/audit:Audit")).toBe(false);
