@@ -141,7 +141,7 @@ async function main(mode: string | undefined): Promise<number> {
         // The last act: nothing that can fail comes after the secret reaches stdout.
         process.stdout.write(await run(address));
         // The engine dies before it can save what the command printed.
-        if (mode === "init") crashAt("after-command-returns", say, ancestorNamed("pulumi") ?? process.ppid);
+        if (mode === "init") crashAt("after-command-returns", say, ancestorNamed("pulumi") ?? process.pid);
         return 0;
     } catch (err) {
         say(err instanceof Error ? err.message : String(err));

@@ -1,6 +1,10 @@
 import { spawn } from "child_process";
 import * as http from "http";
 import { AddressInfo } from "net";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { decryptRecord } from "../../core/vault/record";
 import { OPS_MAIN, ensureOpsBuilt } from "../../ops/command";
 
 // The compiled ops adapter as the command resources run it (a child process: argv, environment,
@@ -59,14 +63,14 @@ async function withPeer(peer: Peer, fn: (addr: string) => Promise<void>): Promis
     }
 }
 
-function ops(mode: string, env: Record<string, string>, stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
+function ops(mode: string, env: Record<string, string>, stdin = ""): Promise<{ code: number; signal?: string; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
         const child = spawn(process.execPath, [SCRIPT, mode], { env: { PATH: process.env.PATH!, VAULT_WAIT_SECONDS: "5", ...env } });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (c) => (stdout += c));
         child.stderr.on("data", (c) => (stderr += c));
-        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+        child.on("close", (code, signal) => resolve({ code: code ?? -1, signal: signal ?? undefined, stdout, stderr }));
         child.stdin.end(stdin);
     });
 }
@@ -188,5 +192,90 @@ describe("ops adapter unseal and status", () => {
         });
         const gone = await ops("status", { VAULT_ADDR: "http://127.0.0.1:1" });
         expect(JSON.parse(gone.stdout)).toEqual({ reachable: false });
+    });
+});
+
+describe("crash-safe init: the encrypted record and the fault points", () => {
+    const KEY = "0123456789abcdef".repeat(4);
+    let dir: string;
+    let record: Record<string, string>;
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "vault-stack-record-"));
+        record = { INIT_RECORD_FILE: path.join(dir, "vault-t.rec"), INIT_RECORD_KEY: KEY };
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const initEnv = (addr: string, extra: Record<string, string> = {}): Record<string, string> => ({
+        VAULT_ADDR: addr,
+        KEY_SHARES: "5",
+        KEY_THRESHOLD: "3",
+        ...record,
+        ...extra,
+    });
+    const puts = (peer: Peer): number => peer.calls.filter((c) => c === "PUT /v1/sys/init").length;
+    const waitForFile = async (file: string): Promise<void> => {
+        for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
+    };
+
+    test("init writes the record encrypted (0600, no key material in it) before printing; only the stack's key opens it", async () => {
+        const peer = fresh();
+        await withPeer(peer, async (addr) => {
+            const r = await ops("init", initEnv(addr));
+            expect(r.code).toBe(0);
+            const text = fs.readFileSync(record.INIT_RECORD_FILE!, "utf8");
+            expect(fs.statSync(record.INIT_RECORD_FILE!).mode & 0o777).toBe(0o600);
+            for (const secret of ["fake-k1", "fake-k5", "fake-root"]) expect(text).not.toContain(secret);
+            expect(decryptRecord(text, KEY)).toBe(r.stdout);
+            expect(() => decryptRecord(text, "f".repeat(64))).toThrow();
+        });
+    });
+
+    test.each(["before-init-request", "after-init-response", "after-record-written"])(
+        "a crash at %s ends, after a plain re-run, with all keys and exactly one init",
+        async (point) => {
+            const peer = fresh();
+            await withPeer(peer, async (addr) => {
+                const crashed = await ops("init", initEnv(addr, { VAULT_STACK_FAULT: point }));
+                expect(crashed.signal).toBe("SIGKILL");
+                expect(crashed.stdout).toBe("");
+                // At after-init-response the detached child (no streams of its own) kills its parent.
+                if (point !== "after-init-response") expect(crashed.stderr).toContain(`fault injection: ${point}`);
+                if (point !== "before-init-request") {
+                    // The detached child outlives its killed parent and finishes the record.
+                    await waitForFile(record.INIT_RECORD_FILE!);
+                    expect(peer.initialized).toBe(true);
+                }
+                const again = await ops("init", initEnv(addr));
+                expect(again.code).toBe(0);
+                const keys = (JSON.parse(again.stdout) as { unseal_keys_b64: string[] }).unseal_keys_b64;
+                expect(keys).toEqual(["fake-k1", "fake-k2", "fake-k3", "fake-k4", "fake-k5"]);
+                expect(puts(peer)).toBe(1);
+                if (point !== "before-init-request") expect(again.stderr).toContain("recovered the keys of this stack's own init");
+            });
+        },
+    );
+
+    test("a record this stack's key does not open is left alone, and adoption is asked for", async () => {
+        const peer = fresh();
+        await withPeer(peer, async (addr) => {
+            expect((await ops("init", initEnv(addr))).code).toBe(0);
+            const other = await ops("init", initEnv(addr, { INIT_RECORD_KEY: "f".repeat(64) }));
+            expect(other.code).toBe(1);
+            expect(other.stderr).toContain("is already initialised, but this stack holds no unseal keys for it");
+            expect(fs.existsSync(record.INIT_RECORD_FILE!)).toBe(true);
+            expect(puts(peer)).toBe(1);
+        });
+    });
+
+    test("the unseal step removes the record once it unseals with the record's keys, and only then", async () => {
+        const peer = fresh();
+        await withPeer(peer, async (addr) => {
+            const init = await ops("init", initEnv(addr));
+            const keys = (JSON.parse(init.stdout) as { unseal_keys_b64: string[] }).unseal_keys_b64;
+            expect((await ops("unseal", { VAULT_ADDR: addr, ...record }, JSON.stringify(keys.slice(1, 4).concat(keys[0]!)))).code).toBe(0);
+            expect(fs.existsSync(record.INIT_RECORD_FILE!)).toBe(true);
+            expect((await ops("unseal", { VAULT_ADDR: addr, ...record }, JSON.stringify(keys))).code).toBe(0);
+            expect(fs.existsSync(record.INIT_RECORD_FILE!)).toBe(false);
+        });
     });
 });
