@@ -6,7 +6,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { ROOT, openStack } from "../../cli/workspace";
-import { NS, PhysicalNames, physicalNames } from "../../core/names";
+import { NS, PhysicalNames, initRecordFile, physicalNames } from "../../core/names";
 import { projectConfig } from "../../core/settings";
 import { ApiResult, vaultApi } from "../../core/vault/client";
 
@@ -129,12 +129,24 @@ export class ScratchStack {
             backendUrl: `file://${path.join(dir, "state")}`,
             envVars: { PULUMI_CONFIG_PASSPHRASE: `fake-e2e-passphrase-${name}` },
             workDir,
-            projectSettings: PROJECT_SETTINGS,
+            // `main` serves a plain `pulumi` CLI run in this folder; inline runs ignore it.
+            projectSettings: { ...PROJECT_SETTINGS, main: path.relative(workDir, ROOT) },
         });
         const ts = new ScratchStack(stack, name, dir, await freePort());
         await ts.set("image", serverImage());
         await ts.set("port", String(ts.port));
         return ts;
+    }
+
+    /** The folder with this stack's Pulumi.yaml and Pulumi.<stack>.yaml, for a plain `pulumi` CLI run. */
+    get workDir(): string {
+        return path.join(this.dir, "project");
+    }
+
+    /** The environment a plain `pulumi` CLI run of this stack needs (backend, passphrase, toolchain). */
+    cliEnv(): Record<string, string> {
+        const ws = this.stack.workspace as automation.LocalWorkspace;
+        return { ...(process.env as Record<string, string>), ...ws.envVars };
     }
 
     /** Engine output goes to the log (and to the console when E2E_VERBOSE is set). */
@@ -220,6 +232,7 @@ export class ScratchStack {
             trySh("docker", ["rm", "-f", n.container]);
             trySh("docker", ["volume", "rm", "-f", n.dataVolume, n.logsVolume]);
             trySh("docker", ["network", "rm", n.network]);
+            fs.rmSync(initRecordFile(this.name), { force: true });
             fs.rmSync(this.dir, { recursive: true, force: true });
         }
         return this.dockerObjects();
