@@ -63,12 +63,14 @@ type baseArgs struct {
 	AddPreviousOutputInEnv bool
 }
 
-// logStdout reports whether stdout lines go to the engine log (and may appear in errors).
+// logsStdout reports whether stdout lines are streamed to the engine as status
+// (upstream's Logging.ShouldLogStdout). It does not change the error text.
 func (b baseArgs) logsStdout() bool {
 	return b.Logging == "" || b.Logging == logStdout || b.Logging == logStdoutAndStderr
 }
 
-// logStderr reports whether stderr lines go to the engine log (and may appear in errors).
+// logsStderr reports whether stderr lines are streamed to the engine as status
+// (upstream's Logging.ShouldLogStderr). It does not change the error text.
 func (b baseArgs) logsStderr() bool {
 	return b.Logging == "" || b.Logging == logStderr || b.Logging == logStdoutAndStderr
 }
@@ -77,8 +79,6 @@ func (b baseArgs) logsStderr() bool {
 type commandArgs struct {
 	baseArgs
 	Create, Update, Delete *string
-	// Whether each command string arrived as a secret (then it is never quoted in errors).
-	CreateSecret, UpdateSecret, DeleteSecret bool
 }
 
 // plain returns v with every secret wrapper removed, deeply.
@@ -241,25 +241,24 @@ func decodeCommand(m resource.PropertyMap) (commandArgs, error) {
 	if err != nil {
 		return c, err
 	}
-	str := func(k string) (*string, bool, error) {
-		raw := m[resource.PropertyKey(k)]
-		v := plain(raw)
+	str := func(k string) (*string, error) {
+		v := plain(m[resource.PropertyKey(k)])
 		if v.IsNull() {
-			return nil, false, nil
+			return nil, nil
 		}
 		if !v.IsString() {
-			return nil, false, fmt.Errorf("%s must be a string", k)
+			return nil, fmt.Errorf("%s must be a string", k)
 		}
 		s := v.StringValue()
-		return &s, raw.ContainsSecrets(), nil
+		return &s, nil
 	}
-	if c.Create, c.CreateSecret, err = str(pCreate); err != nil {
+	if c.Create, err = str(pCreate); err != nil {
 		return c, err
 	}
-	if c.Update, c.UpdateSecret, err = str(pUpdate); err != nil {
+	if c.Update, err = str(pUpdate); err != nil {
 		return c, err
 	}
-	if c.Delete, c.DeleteSecret, err = str(pDelete); err != nil {
+	if c.Delete, err = str(pDelete); err != nil {
 		return c, err
 	}
 	return c, nil

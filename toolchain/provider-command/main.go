@@ -5,7 +5,13 @@
 // github.com/pulumi/pulumi-command/provider and github.com/pulumi/pulumi-go-provider,
 // and the provider is not Terraform-bridged, so there is nothing to build it from.
 // It is written against github.com/pulumi/pulumi/sdk/v3 only, and follows the
-// semantics of the official provider's local package (v1.x):
+// semantics of the official provider at tag v1.2.1 (commit 7f3eb6f3b77c, its
+// provider/pkg/provider/local package on pulumi-go-provider v1.3.0's infer framework),
+// including where a program could depend on them. An output is secret only when the
+// input of the same name is, so the provider never makes stdout or stderr secret (a
+// program marks them with additionalSecretOutputs). A failed command's error quotes the
+// command and the output of both streams, whatever `logging` says. Command output is
+// streamed as transient status (LogStatus), never as diagnostics. It implements:
 //
 //   - resource command:local:Command (create/update/delete/dir/environment/interpreter/
 //     stdin/triggers/logging/addPreviousOutputInEnv; outputs stdout and stderr);

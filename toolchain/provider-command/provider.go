@@ -21,10 +21,12 @@ const (
 	runFunction  = "command:local:run"
 )
 
-// engineLog is the part of the engine host this provider uses: the Log RPC.
-// *provider.HostClient implements it; tests use a recorder.
+// engineLog is the part of the engine host this provider uses: the Log RPC with
+// ephemeral=true (LogStatus), which the engine shows as the resource's transient status
+// and does not keep among the update's diagnostics. *provider.HostClient implements it;
+// tests use a recorder.
 type engineLog interface {
-	Log(ctx context.Context, sev diag.Severity, urn resource.URN, msg string) error
+	LogStatus(ctx context.Context, sev diag.Severity, urn resource.URN, msg string) error
 }
 
 type server struct {
@@ -205,29 +207,26 @@ func withTimeout(ctx context.Context, seconds float64) (context.Context, context
 	return context.WithCancel(ctx)
 }
 
-// logger returns the line logger for one operation: engine log, severity info, tied to urn.
+// logger returns the line logger for one operation: each line of command output goes to
+// the engine as a transient status message (LogStatus, severity info) tied to urn, as
+// upstream's util.LogOutput does with Logger.InfoStatus. The engine shows it while the
+// step runs and does not keep it among the update's diagnostics.
 func (s *server) logger(ctx context.Context, urn string) lineLogger {
 	if s.host == nil {
 		return nil
 	}
 	return func(line string) {
-		_ = s.host.Log(ctx, diag.Info, resource.URN(urn), line)
+		_ = s.host.LogStatus(ctx, diag.Info, resource.URN(urn), line)
 	}
 }
 
-// outputs builds the stored state: the inputs as given plus stdout and stderr. The
-// outputs are secret when any input is secret (every output depends on every input,
-// as in upstream's default dependency wiring) or when forceSecret is set.
-func outputs(inputs resource.PropertyMap, stdout, stderr resource.PropertyValue, forceSecret bool) resource.PropertyMap {
+// outputs builds the returned properties: the inputs as given (each keeping its own
+// secretness) plus stdout and stderr as they are. As upstream (pulumi-go-provider infer's
+// default secret wiring, ensureDefaultSecrets: an output is secret only when the input of
+// the same name is), nothing makes stdout or stderr secret: there is no input of that
+// name. A program whose command prints a secret lists them in additionalSecretOutputs.
+func outputs(inputs resource.PropertyMap, stdout, stderr resource.PropertyValue) resource.PropertyMap {
 	out := inputs.Copy()
-	if inputs.ContainsSecrets() || forceSecret {
-		if !stdout.IsComputed() {
-			stdout = resource.MakeSecret(stdout)
-		}
-		if !stderr.IsComputed() {
-			stderr = resource.MakeSecret(stderr)
-		}
-	}
 	out[pStdout] = stdout
 	out[pStderr] = stderr
 	return out
@@ -257,7 +256,7 @@ func (s *server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pul
 	var state resource.PropertyMap
 	if req.GetPreview() {
 		// Preview never runs the command; stdout and stderr are unknown until `up`.
-		state = outputs(props, unknownString(), unknownString(), false)
+		state = outputs(props, unknownString(), unknownString())
 	} else {
 		args, err := decodeCommand(props)
 		if err != nil {
@@ -268,14 +267,13 @@ func (s *server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pul
 			ctx, cancel := withTimeout(ctx, req.GetTimeout())
 			defer cancel()
 			res, err = run(ctx, execution{
-				Command: *args.Create, CommandSecret: args.CreateSecret, Args: args.baseArgs,
-				Log: s.logger(ctx, req.GetUrn()),
+				Command: *args.Create, Args: args.baseArgs, Log: s.logger(ctx, req.GetUrn()),
 			})
 			if err != nil {
 				return nil, err
 			}
 		}
-		state = outputs(props, resource.NewStringProperty(res.Stdout), resource.NewStringProperty(res.Stderr), false)
+		state = outputs(props, resource.NewStringProperty(res.Stdout), resource.NewStringProperty(res.Stderr))
 	}
 	st, err := s.marshal("Create.state", state)
 	if err != nil {
@@ -292,15 +290,14 @@ func (s *server) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc
 	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
 }
 
-// previous returns the stored stdout/stderr and whether either was secret.
-func previous(state resource.PropertyMap) (stdout, stderr string, secret bool) {
+// previous returns the stored stdout/stderr.
+func previous(state resource.PropertyMap) (stdout, stderr string) {
 	if v := plain(state[pStdout]); v.IsString() {
 		stdout = v.StringValue()
 	}
 	if v := plain(state[pStderr]); v.IsString() {
 		stderr = v.StringValue()
 	}
-	secret = state[pStdout].ContainsSecrets() || state[pStderr].ContainsSecrets()
 	return
 }
 
@@ -316,37 +313,37 @@ func (s *server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pul
 	if err != nil {
 		return nil, err
 	}
-	prevOut, prevErr, prevSecret := previous(olds)
+	prevOut, prevErr := previous(olds)
 
 	var state resource.PropertyMap
 	if req.GetPreview() {
-		state = outputs(news, unknownString(), unknownString(), false)
+		state = outputs(news, unknownString(), unknownString())
 	} else {
 		args, err := decodeCommand(news)
 		if err != nil {
 			return nil, status.Error(codes.InvalidArgument, err.Error())
 		}
-		cmd, cmdSecret := args.Create, args.CreateSecret
+		cmd := args.Create
 		if args.Update != nil {
-			cmd, cmdSecret = args.Update, args.UpdateSecret
+			cmd = args.Update
 		}
 		if cmd == nil {
-			// Neither update nor create: nothing runs, the previous outputs stay.
-			state = outputs(news, olds[pStdout], olds[pStderr], false)
+			// Neither update nor create: nothing runs, the previous values stay. Upstream
+			// decodes the old state into plain Go strings, so they come back without the
+			// secret mark the engine may have stored them with (additionalSecretOutputs
+			// marks them again).
+			state = outputs(news, plain(olds[pStdout]), plain(olds[pStderr]))
 		} else {
 			ctx, cancel := withTimeout(ctx, req.GetTimeout())
 			defer cancel()
 			res, err := run(ctx, execution{
-				Command: *cmd, CommandSecret: cmdSecret, Args: args.baseArgs,
+				Command: *cmd, Args: args.baseArgs,
 				PrevStdout: prevOut, PrevStderr: prevErr, Log: s.logger(ctx, req.GetUrn()),
 			})
 			if err != nil {
 				return nil, err
 			}
-			// A secret previous output handed to the command through the environment
-			// keeps the new output secret too.
-			state = outputs(news, resource.NewStringProperty(res.Stdout), resource.NewStringProperty(res.Stderr),
-				prevSecret && args.AddPreviousOutputInEnv)
+			state = outputs(news, resource.NewStringProperty(res.Stdout), resource.NewStringProperty(res.Stderr))
 		}
 	}
 	st, err := s.marshal("Update.state", state)
@@ -371,11 +368,11 @@ func (s *server) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emp
 	if args.Delete == nil {
 		return &emptypb.Empty{}, nil
 	}
-	prevOut, prevErr, _ := previous(props)
+	prevOut, prevErr := previous(props)
 	ctx, cancel := withTimeout(ctx, req.GetTimeout())
 	defer cancel()
 	if _, err := run(ctx, execution{
-		Command: *args.Delete, CommandSecret: args.DeleteSecret, Args: args.baseArgs,
+		Command: *args.Delete, Args: args.baseArgs,
 		PrevStdout: prevOut, PrevStderr: prevErr, Log: s.logger(ctx, req.GetUrn()),
 	}); err != nil {
 		return nil, err
@@ -384,8 +381,10 @@ func (s *server) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emp
 }
 
 // Invoke implements command:local:run. It always runs, in preview too. The result
-// echoes the inputs (with addPreviousOutputInEnv defaulted to true) plus stdout and
-// stderr, which are secret when any input is secret.
+// echoes the inputs (with addPreviousOutputInEnv defaulted to true, each keeping its own
+// secretness) plus stdout and stderr, which are never secret here (as upstream's
+// infer.Invoke: only the echoed inputs are re-marked). The Node SDK's invokeOutput marks
+// the whole result secret in the program when any argument was secret.
 func (s *server) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
 	if req.GetTok() != runFunction {
 		return nil, status.Errorf(codes.NotFound, "unknown function %q: this provider implements only %s",
@@ -409,21 +408,18 @@ func (s *server) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (*pul
 	var ret resource.PropertyMap
 	if in.ContainsUnknowns() {
 		// Cannot run yet (only possible in preview): the results are unknown.
-		ret = outputs(in, unknownString(), unknownString(), false)
+		ret = outputs(in, unknownString(), unknownString())
 	} else {
 		args, err := decodeBase(in)
 		if err != nil {
 			return nil, status.Error(codes.InvalidArgument, err.Error())
 		}
 		cmd := plain(in[pCommand]).StringValue()
-		res, err := run(ctx, execution{
-			Command: cmd, CommandSecret: in[pCommand].ContainsSecrets(), Args: args,
-			Log: s.logger(ctx, ""),
-		})
+		res, err := run(ctx, execution{Command: cmd, Args: args, Log: s.logger(ctx, "")})
 		if err != nil {
 			return nil, err
 		}
-		ret = outputs(in, resource.NewStringProperty(res.Stdout), resource.NewStringProperty(res.Stderr), false)
+		ret = outputs(in, resource.NewStringProperty(res.Stdout), resource.NewStringProperty(res.Stderr))
 	}
 	st, err := s.marshal("Invoke.return", ret)
 	if err != nil {

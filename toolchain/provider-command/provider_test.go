@@ -17,23 +17,44 @@ import (
 
 const testURN = "urn:pulumi:dev::proj::command:local:Command::cmd"
 
-// recorder stands in for the engine's Log RPC.
+// recorder stands in for the engine's Log RPC. It keeps transient status messages
+// (LogStatus, ephemeral) apart from permanent diagnostics (Log), which the provider must
+// never send for command output.
 type recorder struct {
-	mu    sync.Mutex
-	lines []string
+	mu        sync.Mutex
+	lines     []string // LogStatus
+	permanent []string // Log
+}
+
+func (r *recorder) LogStatus(_ context.Context, sev diag.Severity, _ resource.URN, msg string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if sev != diag.Info {
+		msg = "[" + string(sev) + "] " + msg
+	}
+	r.lines = append(r.lines, msg)
+	return nil
 }
 
 func (r *recorder) Log(_ context.Context, _ diag.Severity, _ resource.URN, msg string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.lines = append(r.lines, msg)
+	r.permanent = append(r.permanent, msg)
 	return nil
 }
 
+// all is every status line, in order.
 func (r *recorder) all() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return strings.Join(r.lines, "\n")
+}
+
+// diagnostics is every permanent message, in order.
+func (r *recorder) diagnostics() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.permanent, "\n")
 }
 
 func newTestServer(t *testing.T, acceptSecrets bool) (*server, *recorder) {
@@ -238,8 +259,12 @@ func TestCreateDeliversEnvironmentAndStdinAndTrimsNewline(t *testing.T) {
 	if out["stdout"].IsSecret() {
 		t.Errorf("stdout is secret without secret inputs")
 	}
-	if !strings.Contains(rec.all(), "bar|from-stdin") || !strings.Contains(rec.all(), "warn") {
-		t.Errorf("default logging should stream both streams; log: %q", rec.all())
+	// The two streams are read concurrently: their lines may arrive in either order.
+	if got := rec.all(); got != "bar|from-stdin\nwarn" && got != "warn\nbar|from-stdin" {
+		t.Errorf("default logging should stream both streams as info status, line by line; status: %q", got)
+	}
+	if rec.diagnostics() != "" {
+		t.Errorf("command output must be transient status (LogStatus), not diagnostics (Log): %q", rec.diagnostics())
 	}
 }
 
@@ -257,35 +282,54 @@ func TestInterpreterAndDir(t *testing.T) {
 	}
 }
 
-func TestSecretPropagation(t *testing.T) {
+// Upstream (pulumi-go-provider infer, ensureDefaultSecrets; local.Command declares no
+// WireDependencies): an output is secret only when the input of the same name is. stdout
+// and stderr have no such input, so a secret stdin, environment value or command never
+// makes them secret; the echoed inputs keep their own secretness.
+func TestSecretnessFollowsSameNamedInputs(t *testing.T) {
 	s, _ := newTestServer(t, true)
-	out, err := create(t, s, pm(map[string]any{
-		"create": "cat", "stdin": secret("hunter2"), "logging": "none",
-	}), false)
-	if err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name       string
+		in         resource.PropertyMap
+		wantStdout string
+		secretIn   string
+	}{
+		{"secret stdin", pm(map[string]any{"create": "cat", "stdin": secret("hunter2"), "logging": "none"}),
+			"hunter2", "stdin"},
+		{"secret environment value", pm(map[string]any{
+			"create":      "echo $TOKEN",
+			"environment": resource.NewObjectProperty(resource.PropertyMap{"TOKEN": secret("t0k"), "A": resource.NewStringProperty("a")}),
+			"logging":     "none",
+		}), "t0k", "environment"},
+		{"secret command", pm(map[string]any{"create": secret("echo c0mmand"), "logging": "none"}),
+			"c0mmand", "create"},
 	}
-	if !out["stdout"].IsSecret() || !out["stderr"].IsSecret() {
-		t.Fatalf("stdout/stderr must be secret when an input is secret: %v", out)
-	}
-	if str(out, "stdout") != "hunter2" {
-		t.Errorf("stdout = %q", str(out, "stdout"))
-	}
-	if !out["stdin"].IsSecret() {
-		t.Errorf("echoed stdin lost its secretness")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := create(t, s, c.in, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if str(out, "stdout") != c.wantStdout {
+				t.Errorf("stdout = %q", str(out, "stdout"))
+			}
+			if out["stdout"].ContainsSecrets() || out["stderr"].ContainsSecrets() {
+				t.Errorf("stdout/stderr must not be secret (no input of that name is): %v / %v", out["stdout"], out["stderr"])
+			}
+			if !out[resource.PropertyKey(c.secretIn)].ContainsSecrets() {
+				t.Errorf("echoed %s lost its secretness: %v", c.secretIn, out[resource.PropertyKey(c.secretIn)])
+			}
+		})
 	}
 
-	// A secret inside the environment map counts too.
-	out, err = create(t, s, pm(map[string]any{
-		"create":      "echo $TOKEN",
-		"environment": resource.NewObjectProperty(resource.PropertyMap{"TOKEN": secret("t0k")}),
-		"logging":     "none",
-	}), false)
+	// The echoed environment keeps the secret where it was: only TOKEN, not A.
+	out, err := create(t, s, cases[1].in, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !out["stdout"].IsSecret() || str(out, "stdout") != "t0k" {
-		t.Errorf("secret environment value: stdout = %v", out["stdout"])
+	env := out["environment"].ObjectValue()
+	if !env["TOKEN"].IsSecret() || env["A"].ContainsSecrets() {
+		t.Errorf("echoed environment: %v", env)
 	}
 
 	// An engine that does not accept secrets gets plain values.
@@ -314,59 +358,80 @@ func TestPreviewDoesNotRun(t *testing.T) {
 	}
 }
 
+// Upstream (local/commandOutputs.go run): the error is
+// fmt.Errorf("%w: running %q:\n%s", err, command, stdouterrbuf) where stdouterrbuf holds
+// both streams whatever `logging` says; `logging` decides only which streams are streamed,
+// line by line, as transient info status (util.LogOutput -> Logger.InfoStatus).
 func TestFailureAndLogging(t *testing.T) {
-	const script = `X=SECRET; echo OUT-$X; echo ERR-$X >&2; exit 7`
+	const script = `X=SECRET; echo OUT-$X; sleep 0.1; echo ERR-$X >&2; exit 7`
+	// The streams are read concurrently, so either order is possible (as upstream).
+	either := func(a, b string) []string { return []string{a + "\n" + b, b + "\n" + a} }
+	prefix := "exit status 7: running \"" + script + "\":\n"
+	wantErr := []string{prefix + "OUT-SECRET\nERR-SECRET\n", prefix + "ERR-SECRET\nOUT-SECRET\n"}
+	cases := []struct {
+		logging    string // "" = not set
+		wantStatus []string
+	}{
+		{"", either("OUT-SECRET", "ERR-SECRET")},
+		{"stdoutAndStderr", either("OUT-SECRET", "ERR-SECRET")},
+		{"stdout", []string{"OUT-SECRET"}},
+		{"stderr", []string{"ERR-SECRET"}},
+		{"none", []string{""}},
+	}
+	oneOf := func(got string, want []string) bool {
+		for _, w := range want {
+			if got == w {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range cases {
+		t.Run("logging="+c.logging, func(t *testing.T) {
+			s, rec := newTestServer(t, true)
+			in := pm(map[string]any{"create": script})
+			if c.logging != "" {
+				in["logging"] = resource.NewStringProperty(c.logging)
+			}
+			_, err := create(t, s, in, false)
+			if err == nil {
+				t.Fatal("expected an error")
+			}
+			if !oneOf(err.Error(), wantErr) {
+				t.Errorf("error text:\n got %q\nwant %q", err.Error(), wantErr[0])
+			}
+			if !oneOf(rec.all(), c.wantStatus) {
+				t.Errorf("status lines = %q, want %q", rec.all(), c.wantStatus[0])
+			}
+			if rec.diagnostics() != "" {
+				t.Errorf("command output sent as permanent diagnostics: %q", rec.diagnostics())
+			}
+		})
+	}
 
 	s, rec := newTestServer(t, true)
-	_, err := create(t, s, pm(map[string]any{"create": script}), false)
-	if err == nil {
-		t.Fatal("expected an error")
-	}
-	if !strings.Contains(err.Error(), "exit status 7") || !strings.Contains(err.Error(), "ERR-SECRET") {
-		t.Errorf("default logging: error should carry exit status and stderr: %v", err)
-	}
-
-	s, rec = newTestServer(t, true)
-	_, err = create(t, s, pm(map[string]any{"create": script, "logging": "none"}), false)
-	if err == nil {
-		t.Fatal("expected an error")
-	}
-	if !strings.Contains(err.Error(), "exit status 7") {
-		t.Errorf("error should carry the exit status: %v", err)
-	}
-	if strings.Contains(err.Error(), "OUT-SECRET") || strings.Contains(err.Error(), "ERR-SECRET") {
-		t.Errorf("logging none: error leaks output: %v", err)
-	}
-	if rec.all() != "" {
-		t.Errorf("logging none: engine log got %q", rec.all())
-	}
-
-	s, rec = newTestServer(t, true)
-	_, err = create(t, s, pm(map[string]any{"create": script, "logging": "stderr"}), false)
-	if err == nil || strings.Contains(err.Error(), "OUT-SECRET") || !strings.Contains(err.Error(), "ERR-SECRET") {
-		t.Errorf("logging stderr: error should carry stderr only: %v", err)
-	}
-	if strings.Contains(rec.all(), "OUT-SECRET") || !strings.Contains(rec.all(), "ERR-SECRET") {
-		t.Errorf("logging stderr: engine log = %q", rec.all())
-	}
-
-	s, rec = newTestServer(t, true)
 	out, err := create(t, s, pm(map[string]any{"create": "echo O; echo E >&2", "logging": "stdout"}), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rec.all() != "O" {
-		t.Errorf("logging stdout: engine log = %q", rec.all())
+		t.Errorf("logging stdout: status = %q", rec.all())
 	}
 	if str(out, "stderr") != "E" {
 		t.Errorf("logging never changes the outputs: stderr = %q", str(out, "stderr"))
 	}
 
-	// A command given as a secret is never quoted in the error.
+	// As upstream, the command text is quoted even when it arrived as a secret.
 	s, _ = newTestServer(t, true)
 	_, err = create(t, s, pm(map[string]any{"create": secret("exit 3 # pw=abc")}), false)
-	if err == nil || strings.Contains(err.Error(), "pw=abc") || !strings.Contains(err.Error(), "exit status 3") {
+	if err == nil || err.Error() != "exit status 3: running \"exit 3 # pw=abc\":\n" {
 		t.Errorf("secret command: %v", err)
+	}
+
+	// A command that cannot start: the start error, the command, no output.
+	_, err = create(t, s, pm(map[string]any{"create": "true", "dir": filepath.Join(t.TempDir(), "missing")}), false)
+	if err == nil || !strings.Contains(err.Error(), "no such file or directory: running \"true\":\n") {
+		t.Errorf("missing dir: %v", err)
 	}
 }
 
@@ -453,19 +518,29 @@ func TestUpdateAndDelete(t *testing.T) {
 	}
 }
 
-func TestSecretPreviousOutputKeepsUpdateSecret(t *testing.T) {
+// Upstream decodes the old state into plain strings and re-marks only same-named inputs:
+// a secret previous stdout handed to `update` through PULUMI_COMMAND_STDOUT does not make
+// the new stdout secret, and an update that runs nothing returns the old values unmarked.
+func TestPreviousSecretOutputIsNotCarriedOver(t *testing.T) {
 	s, _ := newTestServer(t, true)
-	olds := pm(map[string]any{"create": "x", "stdout": secret("old"), "stderr": secret("")})
-	resp, err := s.Update(context.Background(), &pulumirpc.UpdateRequest{
-		Urn: testURN, Olds: enc(t, olds),
-		News: enc(t, pm(map[string]any{"update": `echo "$PULUMI_COMMAND_STDOUT"`, "addPreviousOutputInEnv": true})),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := dec(t, resp.GetProperties())
-	if !out["stdout"].IsSecret() || str(out, "stdout") != "old" {
-		t.Errorf("stdout = %v", out["stdout"])
+	olds := pm(map[string]any{"create": "x", "stdout": secret("old"), "stderr": secret("e")})
+	for _, c := range []struct {
+		name string
+		news resource.PropertyMap
+	}{
+		{"update runs", pm(map[string]any{"update": `echo "$PULUMI_COMMAND_STDOUT"`, "addPreviousOutputInEnv": true})},
+		{"nothing runs", pm(map[string]any{"delete": `echo "$PULUMI_COMMAND_STDOUT"`, "addPreviousOutputInEnv": true})},
+	} {
+		resp, err := s.Update(context.Background(), &pulumirpc.UpdateRequest{
+			Urn: testURN, Olds: enc(t, olds), News: enc(t, c.news),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := dec(t, resp.GetProperties())
+		if out["stdout"].ContainsSecrets() || out["stderr"].ContainsSecrets() || str(out, "stdout") != "old" {
+			t.Errorf("%s: stdout = %v, stderr = %v", c.name, out["stdout"], out["stderr"])
+		}
 	}
 }
 
@@ -503,21 +578,22 @@ func TestInvokeRun(t *testing.T) {
 			t.Errorf("addPreviousOutputInEnv echo = %v", v)
 		}
 	}
-	if !strings.Contains(rec.all(), "in") {
-		t.Errorf("run should log by default: %q", rec.all())
+	if rec.all() != "a\nin\na\nin" || rec.diagnostics() != "" {
+		t.Errorf("run should stream its output as status by default: status %q, diagnostics %q", rec.all(), rec.diagnostics())
 	}
 
+	// Upstream's infer.Invoke re-marks only the echoed inputs: stdout stays plain.
 	resp, err := invoke(pm(map[string]any{"command": "cat", "stdin": secret("pw"), "logging": "none"}), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out := dec(t, resp.GetReturn()); !out["stdout"].IsSecret() {
-		t.Errorf("run with a secret input: stdout not secret: %v", out)
+	if out := dec(t, resp.GetReturn()); out["stdout"].ContainsSecrets() || !out["stdin"].IsSecret() || str(out, "stdout") != "pw" {
+		t.Errorf("run with a secret stdin: stdout %v, stdin %v", out["stdout"], out["stdin"])
 	}
 
 	_, err = invoke(pm(map[string]any{"command": "L=LEAK; echo L-$L; exit 9", "logging": "none"}), false)
-	if err == nil || !strings.Contains(err.Error(), "exit status 9") || strings.Contains(err.Error(), "L-LEAK") {
-		t.Errorf("failing run with logging none: %v", err)
+	if err == nil || err.Error() != "exit status 9: running \"L=LEAK; echo L-$L; exit 9\":\nL-LEAK\n" {
+		t.Errorf("failing run with logging none quotes its output as upstream does: %v", err)
 	}
 
 	resp, err = invoke(pm(map[string]any{"stdin": "x"}), false)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,7 +10,7 @@ import (
 	"sync"
 )
 
-// lineLogger receives one line of command output for the engine log.
+// lineLogger receives one line of command output for the engine's transient status.
 type lineLogger func(line string)
 
 // lineWriter splits a byte stream into lines and hands each complete line to log.
@@ -68,9 +67,8 @@ func (b *lockedBuffer) String() string {
 
 // execution is one run of a command string.
 type execution struct {
-	Command       string
-	CommandSecret bool // never quote the command text in errors
-	Args          baseArgs
+	Command string
+	Args    baseArgs
 	// Output of the previous create/update, exported as PULUMI_COMMAND_STDOUT/STDERR
 	// when Args.AddPreviousOutputInEnv is set and the value is not empty.
 	PrevStdout, PrevStderr string
@@ -86,8 +84,8 @@ type result struct {
 // provider's working directory, which is the Pulumi program's directory), with the
 // provider's environment plus Environment (plus the previous outputs), feeding Stdin.
 // Output lines of the streams that Logging allows go to e.Log as they appear. A failure
-// returns an error naming the exit status and quoting the logged streams' output; with
-// logging "none" no output is quoted at all.
+// returns an error naming the exit status and quoting the output of BOTH streams, whatever
+// Logging says (upstream's local/commandOutputs.go run: stdouterrbuf collects both).
 func run(ctx context.Context, e execution) (result, error) {
 	args := e.Args.Interpreter
 	if len(args) == 0 {
@@ -119,25 +117,19 @@ func run(ctx context.Context, e execution) (result, error) {
 	}
 
 	var stdout, stderr bytes.Buffer
-	var shown lockedBuffer // interleaved output of the streams logging allows; for errors
-	outW := []writer{&stdout}
-	errW := []writer{&stderr}
+	var both lockedBuffer // interleaved output of both streams, for the error text only
+	outW := []writer{&stdout, &both}
+	errW := []writer{&stderr, &both}
 	var flushers []*lineWriter
-	if e.Args.logsStdout() {
-		outW = append(outW, &shown)
-		if e.Log != nil {
-			lw := &lineWriter{emit: e.Log}
-			flushers = append(flushers, lw)
-			outW = append(outW, lw)
-		}
+	if e.Args.logsStdout() && e.Log != nil {
+		lw := &lineWriter{emit: e.Log}
+		flushers = append(flushers, lw)
+		outW = append(outW, lw)
 	}
-	if e.Args.logsStderr() {
-		errW = append(errW, &shown)
-		if e.Log != nil {
-			lw := &lineWriter{emit: e.Log}
-			flushers = append(flushers, lw)
-			errW = append(errW, lw)
-		}
+	if e.Args.logsStderr() && e.Log != nil {
+		lw := &lineWriter{emit: e.Log}
+		flushers = append(flushers, lw)
+		errW = append(errW, lw)
 	}
 	cmd.Stdout = multi(outW)
 	cmd.Stderr = multi(errW)
@@ -147,7 +139,7 @@ func run(ctx context.Context, e execution) (result, error) {
 		f.Flush()
 	}
 	if err != nil {
-		return result{}, runError(err, e, shown.String())
+		return result{}, runError(err, e.Command, both.String())
 	}
 	return result{
 		Stdout: strings.TrimSuffix(stdout.String(), "\n"),
@@ -170,25 +162,14 @@ func (m multiWriter) Write(p []byte) (int, error) {
 
 func multi(ws []writer) multiWriter { return multiWriter(ws) }
 
-// runError builds the error of a failed run. Format (as upstream):
+// runError builds the error of a failed run, exactly as upstream
+// (`fmt.Errorf("%w: running %q:\n%s", err, command, stdouterrbuf.String())`):
 //
 //	exit status 3: running "false":
-//	<output of the streams that logging allows>
+//	<interleaved output of stdout and stderr>
 //
-// The command text is left out when it arrived as a secret; the output is left out when
-// logging is "none".
-func runError(err error, e execution, shown string) error {
-	what := fmt.Sprintf("running %q", e.Command)
-	if e.CommandSecret {
-		what = "running the command (its text is secret)"
-	}
-	status := err.Error()
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		status = exitErr.Error() // "exit status N" or "signal: killed"
-	}
-	if e.Args.Logging == logNone {
-		return fmt.Errorf("%s: %s (output not shown: logging is \"none\")", status, what)
-	}
-	return fmt.Errorf("%s: %s:\n%s", status, what, shown)
+// Both streams are quoted whatever `logging` says, and the command text is quoted even
+// when it arrived as a secret: `logging` decides only what is streamed as status.
+func runError(err error, command, output string) error {
+	return fmt.Errorf("%w: running %q:\n%s", err, command, output)
 }
