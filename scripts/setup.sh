@@ -4,6 +4,10 @@
 # Idempotent; the second run builds nothing. Ends with a table: component, version, source, time.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
+cd "$ROOT_DIR"
+
+# Before anything is built: versions.env, package.json and the plugins' go.mod files agree.
+check_versions
 
 VSTACK_RESULTS=$(mktemp)
 export VSTACK_RESULTS
@@ -11,14 +15,27 @@ trap 'rm -f "$VSTACK_RESULTS"' EXIT
 t_all=$(date +%s)
 
 # Order matters: the engine and Node first, then the CLI the plugins are installed with, then
-# the project's npm packages, the plugins and the server image.
-steps=(docker-engine node pulumi-cli npm-packages plugin-command plugin-random plugin-docker plugin-vault server-image)
+# the project's npm packages, the plugins and the server image. A step: its name, then the
+# script it runs in its own bash process, with arguments. Every plugin goes through one
+# function, `ensure_plugin NAME VERSION BUILD_FN` (scripts/lib/plugins.sh).
+steps=(
+  "docker-engine  scripts/toolchain/docker-engine.sh"
+  "node           scripts/toolchain/node.sh"
+  "pulumi-cli     scripts/toolchain/pulumi-cli.sh"
+  "npm-packages   scripts/toolchain/npm-packages.sh"
+  "plugin-command scripts/lib/plugins.sh command $COMMAND_PLUGIN_VERSION build_go"
+  "plugin-random  scripts/lib/plugins.sh random $RANDOM_PLUGIN_VERSION build_bridged"
+  "plugin-docker  scripts/lib/plugins.sh docker $DOCKER_PLUGIN_VERSION build_bridged"
+  "plugin-vault   scripts/lib/plugins.sh vault $VAULT_PLUGIN_VERSION build_bridged"
+  "server-image   scripts/toolchain/server-image.sh"
+)
 for step in "${steps[@]}"; do
-  script="$ROOT_DIR/scripts/toolchain/$step.sh"
+  read -r name script args <<<"$step"
   [ -f "$script" ] || die "missing $script"
-  log "== $step"
-  if ! bash "$script" | sed '/^RESULT|/d' >&2; then
-    die "step $step failed (see above); nothing after it was set up"
+  log "== $name"
+  # shellcheck disable=SC2086 # args: words without spaces
+  if ! bash "$script" $args | sed '/^RESULT|/d' >&2; then
+    die "step $name failed (see above); nothing after it was set up"
   fi
 done
 

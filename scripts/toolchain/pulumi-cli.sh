@@ -14,14 +14,6 @@ dest="$VSTACK_CACHE/pulumi-$PULUMI_VERSION"
 cli_src="$ROOT_DIR/toolchain/pulumi-cli"
 host_src="$ROOT_DIR/toolchain/language-nodejs"
 
-# Go: /usr/local/go if it is not on PATH already.
-ensure_go() {
-  command -v go >/dev/null 2>&1 || export PATH="/usr/local/go/bin:$PATH"
-  command -v go >/dev/null 2>&1 || die "Go is needed to build the Pulumi CLI (expected /usr/local/go/bin/go)"
-  local have; have=$(go env GOVERSION)
-  log "using $have ($(command -v go))"
-}
-
 # "v3.274.1" -> matches $PULUMI_VERSION?
 cli_version_ok() { [ "$("$1" version 2>/dev/null | tr -d '[:space:]')" = "v$PULUMI_VERSION" ]; }
 
@@ -31,28 +23,20 @@ link_cli() {
 }
 
 # --- language host -----------------------------------------------------------------------
-# Our host is rebuilt when its sources change: the stamp holds a hash of them.
-host_hash() { cat "$host_src/main.go" "$host_src/go.mod" "$host_src/go.sum" | sha256sum | cut -c1-16; }
-
+# Ours is a cached build (cached_build in common.sh): rebuilt when its stamp
+# (pulumi-language-nodejs.stamp: sources, version, flags) no longer matches.
 ensure_language_host() {
-  local t1; t1=$(date +%s)
-  local bin="$dest/pulumi-language-nodejs" stamp="$dest/pulumi-language-nodejs.stamp"
+  local t1 bin="$dest/pulumi-language-nodejs" version="$PULUMI_VERSION+vaultstack.minimal"
+  t1=$(date +%s)
   if [ -x "$bin" ] && [ -f "$dest/.official" ]; then
     link_cli; result language-nodejs "$PULUMI_VERSION (official)" found $(( $(date +%s) - t1 )); return
   fi
-  local want; want="vaultstack-$(host_hash)"
-  if [ -x "$bin" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-    link_cli; result language-nodejs "$PULUMI_VERSION+vaultstack.minimal" found $(( $(date +%s) - t1 )); return
-  fi
-  ensure_go
-  go_build_logged language-nodejs "$host_src" -trimpath \
-    -ldflags "-X main.version=$PULUMI_VERSION+vaultstack.minimal" -o "$bin.tmp" .
-  mv -f "$bin.tmp" "$bin"
-  echo "$want" >"$stamp"
+  cached_build language-nodejs "$version" "$host_src" "$bin" build_go -trimpath -ldflags "-X main.version=$version"
   link_cli
-  "$bin" -version >/dev/null || die "the built language host does not run"
-  log "language host: $("$bin" -version)"
-  result language-nodejs "$PULUMI_VERSION+vaultstack.minimal" built $(( $(date +%s) - t1 ))
+  "$bin" -version >/dev/null || die "the language host $bin does not run"
+  if [ "$BUILD_SOURCE" = built ]; then log "language host: $("$bin" -version)"; fi
+  # Nothing to do for a current cached build: the host is found.
+  result language-nodejs "$version" "${BUILD_SOURCE/cached/found}" $(( $(date +%s) - t1 ))
 }
 
 # --- 1. already there ------------------------------------------------------------------------

@@ -44,8 +44,7 @@ fi
 if [ -x "$BIN" ] && "$BIN" version 2>/dev/null | grep -q "^Vault v$VER"; then
   log "vault binary $BIN cached"
 else
-  if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; fi
-  command -v go >/dev/null 2>&1 || die "go is needed to build the vault server (expected /usr/local/go/bin on PATH)"
+  ensure_go
   mkdir -p "$BIN_DIR"
   t_build=$(date +%s)
   # Vault v1.14.8 was built against its release branch's sdk folder, which has a few
