@@ -1,4 +1,3 @@
-import * as automation from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as path from "path";
 import { destroyStack, previewDrift, provision } from "../../cli/operations";
@@ -255,18 +254,12 @@ test("5. restart: the server comes back sealed; verify names it; the unseal help
     expect(await readAll(root)).toEqual(stored);
 });
 
-test("5b. engine down: plain `pulumi up` names the Docker engine and how to start it, within seconds", async () => {
-    // The engine as this stack's update sees it: a socket where nothing listens.
-    const ws = ts.stack.workspace as automation.LocalWorkspace;
-    ws.envVars.DOCKER_HOST = `unix://${path.join(ts.dir, "no-engine-here.sock")}`;
-    const t0 = Date.now();
-    try {
-        await expect(ts.up()).rejects.toThrow("no Docker engine answers (is dockerd running?): `npm run setup` starts it, or `sudo systemctl start docker`");
-    } finally {
-        delete ws.envVars.DOCKER_HOST;
-    }
-    expect(Date.now() - t0).toBeLessThan(45_000);
-    expect(changes((await ts.up()).summary)).toEqual({});
+test("5b. engine down: plain `pulumi up` names the Docker engine and how to start it, within seconds", () => {
+    // The engine as this update sees it: a socket where nothing listens.
+    const r = ts.cliUp({ DOCKER_HOST: `unix://${path.join(ts.dir, "no-engine-here.sock")}` });
+    expect(r.status).not.toBe(0);
+    expect(r.output).toContain("no Docker engine answers (is dockerd running?): `npm run setup` starts it, or `sudo systemctl start docker`");
+    expect(r.seconds).toBeLessThan(60);
 });
 
 test("6. container lost: up recreates it, does not initialise again, unseals, data and keys intact", async () => {

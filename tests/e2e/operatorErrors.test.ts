@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-    squatter?.close();
+    if (squatter?.listening) squatter.close();
     if (ts === undefined) return;
     expect(await ts.cleanup()).toEqual([]);
 });
@@ -28,16 +28,19 @@ test("port already taken by another process", async () => {
 
 test("port already taken, plain `pulumi up`: stops before the container exists, naming the port and the fix", async () => {
     await ts.set("devPlaceholders", "true");
-    const t0 = Date.now();
-    await expect(ts.up()).rejects.toThrow(`port ${ts.port} on 127.0.0.1 (setting \`vault-stack:port\`) is already taken by another process`);
-    expect(Date.now() - t0).toBeLessThan(60_000);
+    const r = ts.cliUp();
+    expect(r.status).not.toBe(0);
+    expect(r.output).toContain(`port ${ts.port} on 127.0.0.1 (setting \`vault-stack:port\`) is already taken by another process`);
+    expect(r.output).toContain(`\`pulumi config set vault-stack:port ${ts.port + 1}\``);
     // No container, not even one in state Created.
     expect(trySh("docker", ["inspect", ts.containerName])).toBeUndefined();
     expect(ts.dockerObjects().filter((o) => o.startsWith("container "))).toEqual([]);
 });
 
 test("image not available offline", async () => {
-    await ts.cleanup();
+    // The port is free again before the first stack is torn down (its teardown updates it).
+    await new Promise<void>((r) => squatter.close(() => r()));
+    expect(await ts.cleanup()).toEqual([]);
     ts = await TestStack.create("err");
     await ts.set("image", "vault-stack/not-built-anywhere:0.0.1");
     await expect(ensureImage(ts.stack)).rejects.toThrow(

@@ -1,5 +1,5 @@
 import * as automation from "@pulumi/pulumi/automation";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
@@ -147,6 +147,23 @@ export class ScratchStack {
     cliEnv(): Record<string, string> {
         const ws = this.stack.workspace as automation.LocalWorkspace;
         return { ...(process.env as Record<string, string>), ...ws.envVars };
+    }
+
+    /**
+     * A plain `pulumi up` of this stack by the CLI, the program run by the project's language host
+     * (not inline): what an operator types. Its output goes to the log; secrets stay out of it.
+     */
+    cliUp(env: Record<string, string> = {}): { status: number; output: string; seconds: number } {
+        const t0 = Date.now();
+        const r = spawnSync("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--color", "never", "--stack", this.name], {
+            cwd: this.workDir,
+            env: { ...this.cliEnv(), ...env },
+            encoding: "utf8",
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+        this.log.push(output);
+        return { status: r.status ?? -1, output, seconds: (Date.now() - t0) / 1000 };
     }
 
     /** Engine output goes to the log (and to the console when E2E_VERBOSE is set). */
