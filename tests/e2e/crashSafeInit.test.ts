@@ -53,7 +53,8 @@ afterAll(async () => {
     for (const ts of stacks) expect(await ts.cleanup()).toEqual([]);
 });
 
-test.each(FAULT_POINTS.map((p) => [p]))("fault point %s: the update dies; the next up recovers with one init", async (point: FaultPoint) => {
+// The four fault points do not interfere (a stack, a server and a record each): run them together.
+test.concurrent.each(FAULT_POINTS.map((p) => [p]))("fault point %s: the update dies; the next up recovers with one init", async (point: FaultPoint) => {
     const ts = await fresh();
     const ws = ts.stack.workspace as automation.LocalWorkspace;
     ws.envVars[FAULT_ENV] = point;
