@@ -2,6 +2,9 @@
 # One setup command: makes the Docker engine, Node >= 22, the Pulumi CLI, the four provider
 # plugins and a Vault-compatible server image available, preferring what is already there.
 # Idempotent; the second run builds nothing. Ends with a table: component, version, source, time.
+#   bash scripts/setup.sh                     every step, then writes $VSTACK_CACHE/env.sh
+#   bash scripts/setup.sh STEP...             only the steps named (e.g. plugin-docker), no env.sh
+#                                             (tests/toolchain/plugin-download.sh runs the plugin steps)
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 cd "$ROOT_DIR"
@@ -29,8 +32,16 @@ steps=(
   "plugin-vault   scripts/lib/plugins.sh vault $VAULT_PLUGIN_VERSION build_bridged"
   "server-image   scripts/toolchain/server-image.sh"
 )
+# Only the steps named on the command line, when any are.
+if [ $# -gt 0 ]; then
+  known=" $(for step in "${steps[@]}"; do printf '%s ' "${step%% *}"; done)"
+  for want in "$@"; do
+    [[ $known == *" $want "* ]] || die "no step '$want'; the steps are:$known"
+  done
+fi
 for step in "${steps[@]}"; do
   read -r name script args <<<"$step"
+  if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
   [ -f "$script" ] || die "missing $script"
   log "== $name"
   # shellcheck disable=SC2086 # args: words without spaces
@@ -45,10 +56,22 @@ total=$(( $(date +%s) - t_all ))
   while IFS='|' read -r c v s t; do printf '%-16s %-40s %-10s %s\n' "$c" "$v" "$s" "$t"; done <"$VSTACK_RESULTS"
   printf '%-16s %-40s %-10s %s\n' total "" "" "$total"
 } >&2
+[ $# = 0 ] || exit 0
+
 # For the caller: the environment the tools need (Node 24 and the CLI first on PATH).
+# Pulumi's automatic plugin acquisition (the engine downloading a plugin it misses, without a
+# time limit) stays at Pulumi's default, on, where every plugin is the official one: there the
+# official download works, as on any Pulumi machine. It is turned off where any plugin is this
+# project's build: there the official download failed just now or earlier, and the engine's own
+# attempt could only fail too, after retries, or hang where the network drops packets; a missing
+# plugin is then reported at once and `npm run setup` installs it.
+acquisition="# Pulumi's automatic plugin acquisition: on (Pulumi's default; every plugin is the official one)"
+if grep -q "^plugin-[^|]*|[^|]*($OURS_LABEL)|" "$VSTACK_RESULTS"; then
+  acquisition="export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true # plugins built here: no official download"
+fi
 cat >"$VSTACK_CACHE/env.sh" <<ENV
 export PATH="$VSTACK_BIN:\$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true
-export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+$acquisition
 export SERVER_IMAGE="$SERVER_IMAGE"
 ENV

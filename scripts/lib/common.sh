@@ -15,8 +15,16 @@ mkdir -p "$VSTACK_BIN" "$VSTACK_LOGS"
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod"
 export CGO_ENABLED=0
 export PULUMI_SKIP_UPDATE_CHECK=true
+# Inside the set-up nothing may download on its own: its one download of a plugin is the explicit,
+# time-bounded `pulumi plugin install resource NAME VERSION` (scripts/lib/plugins.sh), which this
+# variable does not affect (it only stops the engine's implicit installs). The environment for the
+# user's own `pulumi` runs is decided at the end of scripts/setup.sh (env.sh).
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PATH="$VSTACK_BIN:$PATH"
+
+# The VERSION column of the setup table marks a plugin that is this project's build, not the official one.
+# shellcheck disable=SC2034 # used by plugins.sh and setup.sh
+OURS_LABEL="this project's build"
 
 _STEP_T0=$(date +%s)
 
@@ -59,10 +67,24 @@ check_versions() {
   export VSTACK_VERSIONS_CHECKED=1
 }
 
-# ensure_go: Go on PATH (/usr/local/go/bin when it is not there already), or die.
+# find_go: Go on PATH, else from VSTACK_GO_DIR (default /usr/local/go/bin, where the official
+# tarball puts it; empty: PATH only), which then joins PATH. Fails when there is none.
+find_go() {
+  command -v go >/dev/null 2>&1 && return 0
+  local dir=${VSTACK_GO_DIR-/usr/local/go/bin}
+  [ -n "$dir" ] && [ -x "$dir/go" ] || return 1
+  export PATH="$dir:$PATH"
+}
+
+# go_where: where find_go looked, for messages.
+go_where() {
+  local dir=${VSTACK_GO_DIR-/usr/local/go/bin}
+  if [ -n "$dir" ]; then echo "neither on PATH nor in $dir"; else echo "not on PATH"; fi
+}
+
+# ensure_go: Go as find_go finds it, or die.
 ensure_go() {
-  command -v go >/dev/null 2>&1 || export PATH="/usr/local/go/bin:$PATH"
-  command -v go >/dev/null 2>&1 || die "Go is needed to build this (expected /usr/local/go/bin/go)"
+  find_go || die "Go is needed to build ${BUILD_NAME:-this} and is $(go_where) (https://go.dev/dl/)"
   log "using $(go env GOVERSION) ($(command -v go))"
 }
 
@@ -149,11 +171,11 @@ cached_build() {
     BUILD_SOURCE=cached
     return 0
   fi
+  BUILD_NAME=$component
   ensure_go
   mkdir -p "$(dirname "$bin")"
   rm -f "$bin.stamp"
   local build_fn=$1; shift
-  BUILD_NAME=$component
   local t1; t1=$(date +%s)
   "$build_fn" "$src" "$bin" "$@"
   printf '%s\n' "$text" >"$bin.stamp"

@@ -22,8 +22,10 @@
 #      installed binaries are the served ones.
 #   2. server down: the set-up fails within seconds with the message naming the plugin, the
 #      official download tried and its error, and the ways out (Go, --file, the download).
-# Prints `ok`/`not ok` lines and `toolchain: N passed, N failed` (a case passes when all its checks
-# do); VSTACK_TEST_COUNTS=FILE also gets "PASSED FAILED". Exit status 1 when a case failed.
+# Prints `ok`/`not ok` lines and `plugin-download.sh: N passed, N failed` (a case passes when all its
+# checks do); VSTACK_TEST_COUNTS=FILE also gets "PASSED FAILED" (scripts/test.sh prints them as
+# `toolchain: ...` and adds them to the total). VSTACK_TEST_VERBOSE=1 shows the set-up's output.
+# Exit status 1 when a case failed.
 # shellcheck disable=SC2016,SC2317 # the Node server is one single-quoted script; check runs functions indirectly
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -55,7 +57,7 @@ end_case() { # end_case NAME
   case_ok=1
 }
 finish() {
-  echo "toolchain: $passed passed, $failed failed"
+  echo "plugin-download.sh: $passed passed, $failed failed"
   if [ -n "${VSTACK_TEST_COUNTS:-}" ]; then echo "$passed $failed" >"$VSTACK_TEST_COUNTS"; fi
   [ "$failed" = 0 ]
   exit
@@ -154,7 +156,7 @@ for p in "${PLUGINS[@]}"; do
   check "the installed pulumi-resource-$name is the one served" \
     cmp -s "$T/src/$name/pulumi-resource-$name" "$T/served-pulumi-home/plugins/resource-$name-v$version/pulumi-resource-$name"
 done
-check "nothing was built or taken from a cache" lacks "$log" "building this project's"
+check "nothing was built or taken from a cache" lacks "$log" "falling back to this project's build"
 check "no 'Go is needed'" lacks "$log" "Go is needed"
 if [ "$case_ok" = 0 ] || [ -n "${VSTACK_TEST_VERBOSE:-}" ]; then show_log "$log"; show_log "$T/served-ls.txt"; fi
 end_case "official download route: each plugin downloaded from the served official file names, Go hidden"
@@ -173,7 +175,7 @@ check "... and its error" has "$log" "connection refused"
 check "... how to get Go" has "$log" "install Go"
 check "... or the plugin" has "$log" "pulumi plugin install resource $first $first_v --file"
 check "the set-up stopped at that step" has "$log" "step plugin-$first failed"
-check "nothing was built" lacks "$log" "building this project's"
+check "nothing was built" lacks "$log" "falling back to this project's build"
 if [ "$case_ok" = 0 ] || [ -n "${VSTACK_TEST_VERBOSE:-}" ]; then show_log "$log"; fi
 end_case "official download route down and no Go: fails fast naming the plugin, the download and the fixes"
 
