@@ -6,6 +6,9 @@ module.exports = {
             displayName: "unit",
             testEnvironment: "node",
             testMatch: ["<rootDir>/tests/unit/**/*.test.ts", "<rootDir>/core/**/*.test.ts", "<rootDir>/components/**/*.test.ts"],
+            // Some cases start the compiled ops adapter or a program under mocks: seconds on a
+            // loaded 2-core machine, where jest's 5 s default made them flaky.
+            testTimeout: 30000,
             transform: { "^.+\\.ts$": tsJest },
         },
         {
