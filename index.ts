@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SecretsStore } from "./components/secretsStore";
+import { VaultAdmin } from "./components/vaultAdmin";
 import { VaultInit } from "./components/vaultInit";
 import { VaultServer } from "./components/vaultServer";
 import { ConfigError, loadConfig } from "./core/config";
-import { AUDIT_FILE, KV_MOUNT, apiAddress, initRecordFile, physicalNames } from "./core/names";
+import { APP_TOKEN_ROLE, AUDIT_DEVICE_PATH, AUDIT_FILE, KV_MOUNT, apiAddress, appPolicyName, initRecordFile, physicalNames } from "./core/names";
 
 /** The program: validated config -> Docker server -> init/unseal -> Vault configuration -> outputs. */
 function vaultStack() {
@@ -41,11 +42,21 @@ function vaultStack() {
         recordFile: initRecordFile(pulumi.getStack()),
     });
 
-    const store = new SecretsStore("vault", {
-        // Known only once this update's unseal step has run, so no Vault resource is touched before.
+    const appPolicy = appPolicyName(config.appTokenDisplayName);
+    const admin = new VaultAdmin("vault", {
+        // Known only once this update's unseal step has run, so nothing touches Vault before.
         // Plain in preview and update alike, or every preview would show a provider change.
         address: pulumi.unsecret(init.sealState.apply(() => address)),
         rootToken: init.rootToken,
+        spec: { kvMount: KV_MOUNT, appPolicy, appRole: APP_TOKEN_ROLE, auditPath: AUDIT_DEVICE_PATH, appTokenPeriod: config.appTokenPeriod },
+        containerName: server.containerName,
+    });
+
+    const store = new SecretsStore("vault", {
+        // Known only once the admin token is renewed in this update.
+        address: admin.readyAddress,
+        adminToken: admin.adminToken,
+        appTokenRole: APP_TOKEN_ROLE,
         providerTokenTtlSeconds: config.providerTokenTtlSeconds,
         values: { ...secrets, database: config.database },
         devPlaceholders: config.devPlaceholders,
@@ -58,7 +69,6 @@ function vaultStack() {
         auditFile: config.auditLog ? AUDIT_FILE : undefined,
         appTokenDisplayName: config.appTokenDisplayName,
         appTokenTtl: config.appTokenTtl,
-        appTokenPeriod: config.appTokenPeriod,
         adopt: config.adopt,
         adopted: init.adopted,
         protect: config.protect,
@@ -76,7 +86,9 @@ function vaultStack() {
         appToken: store.appTokenValue,
         appTokenAccessor: store.appToken.id,
         unsealKeys: init.unsealKeys,
-        rootToken: init.rootToken,
+        // The initial root token is revoked by the bootstrap: no output holds a working one.
+        adminToken: admin.adminToken,
+        adminTokenAccessor: admin.accessor,
         // As the server reports them (not the settings, which cannot change an initialised server).
         // Not secret, though derived from the unseal step's secret input.
         keyShares: pulumi.unsecret(init.sealState.apply((s) => s.shares ?? null)),

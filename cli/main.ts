@@ -3,6 +3,7 @@ import { NS } from "../core/names";
 import { ensureDocker } from "../core/docker";
 import { destroyStack, ensureImage, ensurePortFree, previewDrift, provision } from "./operations";
 import { note, openStack } from "./workspace";
+import { generateRootCommand } from "./generateRoot";
 import { unsealCommand } from "./unseal";
 import { verifyCommand } from "./verify";
 
@@ -13,7 +14,9 @@ const USAGE = `usage: npm run <command> [-- --stack NAME]
   unseal    unseal after a restart, keys typed without echo or read from stdin
             (the stack's own address; another only with -- --address URL)
   verify    the playbook's verification, exits non-zero when a check fails
-  keys      print where the unseal keys and root token are and how to read them`;
+  keys      print where the unseal keys and tokens are and how to read them
+  generate-root  re-issue the admin token with a short-lived root token made from unseal keys
+            (the state's, or typed by their holders with -- --type-keys); the root token is revoked`;
 
 async function up(stack: automation.Stack): Promise<void> {
     ensureDocker();
@@ -23,7 +26,8 @@ async function up(stack: automation.Stack): Promise<void> {
     const o = res.outputs;
     note(`
 Vault is initialised and unsealed at ${o.address?.value} (UI: ${o.uiUrl?.value}).
-The unseal keys, root token and app token are in the stack's encrypted state, never on screen:
+The unseal keys, admin token and app token are in the stack's encrypted state, never on screen
+(the initial root token is revoked; \`npm run generate-root\` makes a short-lived one when needed):
   npm run keys   says how to read them (pulumi stack output --show-secrets unsealKeys).
 Give each key to a different person (playbook step 6), then delete any local copy.`);
     const placeholders = (o.placeholders?.value ?? []) as string[];
@@ -46,10 +50,12 @@ async function destroy(stack: automation.Stack): Promise<void> {
 function keys(stack: automation.Stack): void {
     note(`The stack ${stack.name} keeps these as encrypted secrets in its state:
   unsealKeys  pulumi stack output --show-secrets unsealKeys --stack ${stack.name}
-  rootToken   pulumi stack output --show-secrets rootToken --stack ${stack.name}
+  adminToken  pulumi stack output --show-secrets adminToken --stack ${stack.name}  (this program's own, scoped identity)
   appToken    pulumi stack output --show-secrets appToken --stack ${stack.name}
 (with PULUMI_BACKEND_URL=file://.pulumi-state and PULUMI_CONFIG_PASSPHRASE_FILE=.passphrase for the local default).
-Distribute the keys outside this host and never store them in a file here.`);
+Distribute the keys outside this host and never store them in a file here.
+No root token is kept: the initial one is revoked after bootstrap. \`npm run generate-root\` makes a
+short-lived one from a threshold of keys to re-issue a lapsed admin token, and revokes it.`);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -63,6 +69,7 @@ async function main(argv: string[]): Promise<void> {
         keys,
         unseal: (s) => unsealCommand(s, flag("--address")),
         verify: (s) => verifyCommand(s),
+        "generate-root": (s) => generateRootCommand(s, argv.includes("--type-keys") ? "typed" : "state"),
     };
     const run = cmd === undefined ? undefined : commands[cmd];
     if (run === undefined) {

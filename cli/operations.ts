@@ -3,6 +3,8 @@ import { checkHost, ensureDocker, imageAvailable } from "../core/docker";
 import { fixSet, setting } from "../core/messages";
 import { DEFAULT_IMAGE, LOCAL_IMAGE, NS, physicalNames } from "../core/names";
 import { defaultOf } from "../core/settings";
+import { adminTokenLapsed } from "../core/messages";
+import { vaultApi } from "../core/vault/client";
 import { sealStatus } from "../core/vault/seal";
 import { unsealWithKeys } from "./unseal";
 import { dockerUrns, note } from "./workspace";
@@ -36,12 +38,26 @@ export async function serverState(stack: automation.Stack): Promise<"absent" | "
 }
 
 /**
+ * Stop before a refresh when the stack's admin token is refused: the provider's own error would
+ * only say it failed to look its token up.
+ */
+export async function ensureAdminToken(stack: automation.Stack): Promise<void> {
+    const o = await stack.outputs();
+    const token = o.adminToken?.value as string | undefined;
+    if (token === undefined || o.address === undefined) return;
+    const r = await vaultApi(o.address.value as string, "GET", "/v1/auth/token/lookup-self", { token });
+    if (r.status === 403 || r.status === 401) {
+        throw new Error(adminTokenLapsed(String(o.adminTokenAccessor?.value ?? ""), r.status));
+    }
+}
+
+/**
  * `pulumi up` the way an operator wants it: the Docker side refreshed first (a container removed
  * by hand is recreated), a sealed server unsealed with the keys in the state so the Vault side
  * can be refreshed too (drift is restored), then the update. The program itself also unseals on
  * every update, so a plain `pulumi up` works as well.
  */
-export async function provision(stack: automation.Stack, onOutput: Sink = toStdout): Promise<automation.UpResult> {
+export async function provision(stack: automation.Stack, onOutput: Sink = toStdout, opts: automation.UpOptions = {}): Promise<automation.UpResult> {
     await refreshDocker(stack, onOutput);
     let state = await serverState(stack);
     if (state === "sealed") {
@@ -50,7 +66,9 @@ export async function provision(stack: automation.Stack, onOutput: Sink = toStdo
         await unsealWithKeys(outputs.address!.value as string, async (i) => keys[i]);
         state = "unsealed";
     }
-    return stack.up({ refresh: state === "unsealed", onOutput, color: "never" });
+    const refresh = opts.refresh ?? state === "unsealed";
+    if (refresh) await ensureAdminToken(stack);
+    return stack.up({ onOutput, color: "never", ...opts, refresh });
 }
 
 /** Preview with a refresh when the server is unsealed (drift shows), else the Docker-side preview only. */
@@ -60,6 +78,7 @@ export async function previewDrift(stack: automation.Stack, onOutput: Sink = toS
     if (state === "sealed") {
         note("Vault is sealed, so Vault-side drift cannot be read: `npm run up` unseals it (or `npm run unseal`).");
     }
+    if (state === "unsealed") await ensureAdminToken(stack);
     return stack.preview({ refresh: state === "unsealed", diff: true, onOutput, color: "never" });
 }
 

@@ -4,7 +4,7 @@ import { NextKey, SealStatus, unseal } from "../core/vault/seal";
 import { note } from "./workspace";
 
 /** Read one line from a TTY without echoing it. */
-function readHidden(prompt: string): Promise<string> {
+export function readHidden(prompt: string): Promise<string> {
     return new Promise((resolve, reject) => {
         const stdin = process.stdin;
         process.stderr.write(prompt);
@@ -38,7 +38,7 @@ function readHidden(prompt: string): Promise<string> {
 }
 
 /** Read keys from stdin when it is not a terminal: one key per line (or separated by commas). */
-async function readPiped(): Promise<string[]> {
+export async function readPiped(): Promise<string[]> {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) {
         chunks.push(c as Buffer);

@@ -17,7 +17,8 @@ export interface VerifyInputs {
     readonly kvMount: string;
     readonly secretPaths: string[];
     readonly appToken: string;
-    readonly rootToken?: string;
+    /** The stack's admin token, for the list of secret paths (the app token may not list). */
+    readonly adminToken?: string;
     /** The container, for the logs volume's free space. */
     readonly containerName?: string;
 }
@@ -93,8 +94,8 @@ export async function verify(v: VerifyInputs): Promise<Check[]> {
         `${v.kvMount}/ type=${String(mount.type)} version=${String(mount.options?.version)} (HTTP ${ui.status})`,
     );
 
-    if (v.rootToken !== undefined) {
-        const list = await vaultApi(v.address, "LIST", `/v1/${v.kvMount}/metadata/`, { token: v.rootToken });
+    if (v.adminToken !== undefined) {
+        const list = await vaultApi(v.address, "LIST", `/v1/${v.kvMount}/metadata/`, { token: v.adminToken });
         const keys = ((list.json.data as { keys?: string[] } | undefined)?.keys ?? []).map((k) => `${v.kvMount}/${k.replace(/\/$/, "")}`);
         const missing = v.secretPaths.filter((p) => !keys.some((k) => p === k || p.startsWith(`${k}/`)));
         add(
@@ -157,7 +158,7 @@ export async function verifyCommand(stack: automation.Stack): Promise<void> {
         kvMount: o.kvMount?.value as string,
         secretPaths: (o.secretPaths?.value ?? []) as string[],
         appToken: o.appToken?.value as string,
-        rootToken: o.rootToken?.value as string | undefined,
+        adminToken: o.adminToken?.value as string | undefined,
         containerName: o.containerName?.value as string | undefined,
     });
     for (const c of checks) {

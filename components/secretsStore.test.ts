@@ -1,6 +1,6 @@
 import type * as pulumiType from "@pulumi/pulumi";
 import { ComponentRun, inventory, runComponent } from "../tests/unit/componentMocks";
-import { FAKE_INIT, FAKE_STORED, Invoked, MockOptions, modeOf } from "../tests/unit/mocks";
+import { FAKE_STORED, Invoked, MockOptions, modeOf } from "../tests/unit/mocks";
 import { renderReadPolicy } from "../core/hcl";
 import { fixSetSecret, placeholderText, problem } from "../core/messages";
 import { FIXED_SECRET_PATHS } from "../core/secretPaths";
@@ -23,7 +23,8 @@ function store(args: (pulumi: typeof pulumiType) => Partial<Args> = () => ({}), 
             Object.fromEntries(Object.entries(values).map(([k, v]) => [k, pulumi.secret(v)]));
         const defaults: Args = {
             address: pulumi.output("http://127.0.0.1:18200"),
-            rootToken: pulumi.secret(FAKE_INIT.root_token),
+            adminToken: pulumi.secret("fake-admin-token"),
+            appTokenRole: "svc-role",
             providerTokenTtlSeconds: 600,
             values: { ...secret(SUPPLIED), database: DATABASE },
             devPlaceholders: false,
@@ -82,12 +83,12 @@ describe("SecretsStore, default settings", () => {
         );
     });
 
-    test("the provider works with a short-lived child of the root token, given as a secret", () => {
+    test("the provider works with a short-lived child of the admin token, given as a secret", () => {
         const p = run.one("pulumi:providers:vault");
         // Provider inputs travel as strings; the SDK adds its own defaults (maxRetries).
         expect(p.inputs).toMatchObject({
             address: "http://127.0.0.1:18200",
-            token: FAKE_INIT.root_token,
+            token: "fake-admin-token",
             maxLeaseTtlSeconds: "600",
             skipChildToken: "false",
             tokenName: "pulumi-vault-stack",
@@ -146,8 +147,14 @@ describe("SecretsStore, default settings", () => {
         expect(run.result.appPaths).toEqual([...FIXED_SECRET_PATHS]);
     });
 
-    test("the app token: orphan, renewable, with the TTL and the read policy only; its value is secret", async () => {
-        expect(run.one("vault:index/token:Token").inputs).toEqual({ displayName: "svc", policies: ["svc-read"], ttl: "24h", renewable: true, noParent: true });
+    test("the app token: through the token role (which makes it an orphan), renewable, with the TTL and the read policy only; its value is secret", async () => {
+        expect(run.one("vault:index/token:Token").inputs).toEqual({
+            displayName: "svc",
+            policies: ["svc-read"],
+            ttl: "24h",
+            renewable: true,
+            roleName: "svc-role",
+        });
         expect(run.options("st-app-token").additionalSecretOutputs).toContain("clientToken");
         expect(await run.value(run.result.appTokenValue)).toBe("fake-app-token");
         expect(await run.pulumi.isSecret(run.result.appTokenValue)).toBe(true);
@@ -185,8 +192,8 @@ describe("SecretsStore, an adopted server", () => {
         const [read, ...more] = reads(run);
         expect(more).toEqual([]);
         expect(read!.inputs.environment).toEqual({ VAULT_ADDR: "http://127.0.0.1:18200" });
-        expect(read!.inputs.command).not.toContain(FAKE_INIT.root_token);
-        expect(JSON.parse(read!.inputs.stdin as string)).toEqual({ token: FAKE_INIT.root_token, mount: "secret", paths: ["database", "cockpit"] });
+        expect(read!.inputs.command).not.toContain("fake-admin-token");
+        expect(JSON.parse(read!.inputs.stdin as string)).toEqual({ token: "fake-admin-token", mount: "secret", paths: ["database", "cockpit"] });
         expect(kvData(run)).toMatchObject({ database: { ...DATABASE, password: FAKE_STORED.database.password }, cockpit: FAKE_STORED.cockpit });
     });
 
@@ -211,7 +218,6 @@ describe("SecretsStore, other settings", () => {
     beforeAll(async () => {
         run = await store((pulumi) => ({
             auditFile: undefined,
-            appTokenPeriod: "720h",
             protect: false,
             values: { ...SUPPLIED, database: DATABASE, databasePassword: "fake-db", cockpitJwtSecret: "fake-jwt", cockpitAdminPassword: "fake-admin" },
             extra: {
@@ -238,8 +244,8 @@ describe("SecretsStore, other settings", () => {
         expect(run.options("st-kv").dependsOn).toEqual([]);
     });
 
-    test("a period makes the token periodic; protect false leaves the mount unprotected, still retained", () => {
-        expect(run.one("vault:index/token:Token").inputs).toMatchObject({ ttl: "24h", period: "720h" });
+    test("the token asks for no period (a non-root token may not; the role carries it); protect false leaves the mount unprotected, still retained", () => {
+        expect(run.one("vault:index/token:Token").inputs).not.toHaveProperty("period");
         expect(run.options("st-kv")).toMatchObject({ retainOnDelete: true, protect: false });
     });
 });

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
 import { renderReadPolicy } from "../core/hcl";
 import { fixSetSecret, placeholderText, problem } from "../core/messages";
-import { KV_MOUNT, NS } from "../core/names";
+import { KV_MOUNT, NS, appPolicyName } from "../core/names";
 import { FIXED_SECRET_PATHS, SECRET_FIELDS, resourceSuffix } from "../core/secretPaths";
 import { StoredData } from "../core/vault/kv";
 import { opsCommand } from "../ops/command";
@@ -47,8 +47,10 @@ export function placeholderFor(configKey: string): string {
 export interface SecretsStoreArgs {
     /** Address of the unsealed server as seen from this host. */
     readonly address: pulumi.Input<string>;
-    /** Root token the provider derives its short-lived child token from (secret). */
-    readonly rootToken: pulumi.Input<string>;
+    /** The admin token the provider derives its short-lived child token from (secret). */
+    readonly adminToken: pulumi.Input<string>;
+    /** The token role the app token is created through (it makes the token an orphan). */
+    readonly appTokenRole: string;
     /** Lease of the provider's own child token in seconds. @default 1200 */
     readonly providerTokenTtlSeconds: number;
     /** Values of the five playbook paths. */
@@ -63,8 +65,6 @@ export interface SecretsStoreArgs {
     readonly appTokenDisplayName: string;
     /** TTL of the app token. @default "720h" */
     readonly appTokenTtl: string;
-    /** Period of the app token, making it periodic. */
-    readonly appTokenPeriod?: string;
     /** Adoption settings are present in this update: import the existing KV mount. @default false */
     readonly adopt: boolean;
     /**
@@ -85,7 +85,7 @@ const GENERATED_PATHS = ["database", "cockpit"];
  * device, a read-only policy and an orphan application token.
  */
 export class SecretsStore extends pulumi.ComponentResource {
-    /** The Vault provider, authenticated with a short-lived child of the root token. */
+    /** The Vault provider, authenticated with a short-lived child of the admin token. */
     public readonly provider: vault.Provider;
     /** The KV v2 mount. */
     public readonly mount: vault.Mount;
@@ -109,7 +109,7 @@ export class SecretsStore extends pulumi.ComponentResource {
             `${name}-provider`,
             {
                 address: args.address,
-                token: pulumi.secret(args.rootToken),
+                token: pulumi.secret(args.adminToken),
                 maxLeaseTtlSeconds: args.providerTokenTtlSeconds,
                 skipChildToken: false,
                 tokenName: `pulumi-${NS}`,
@@ -151,7 +151,7 @@ export class SecretsStore extends pulumi.ComponentResource {
                               command: opsCommand("read"),
                               environment: { VAULT_ADDR: pulumi.output(args.address) },
                               stdin: pulumi.secret(
-                                  pulumi.all([args.rootToken, mountPath]).apply(([token, mount]) => JSON.stringify({ token, mount, paths: GENERATED_PATHS })),
+                                  pulumi.all([args.adminToken, mountPath]).apply(([token, mount]) => JSON.stringify({ token, mount, paths: GENERATED_PATHS })),
                               ),
                               logging: "stderr",
                           },
@@ -233,7 +233,7 @@ export class SecretsStore extends pulumi.ComponentResource {
         this.appPaths = [...FIXED_SECRET_PATHS, ...Object.keys(args.extra).filter((p) => args.extra[p]!.appCanRead)];
         this.policy = new vault.Policy(
             `${name}-app-policy`,
-            { name: `${args.appTokenDisplayName}-read`, policy: renderReadPolicy(KV_MOUNT, this.appPaths) },
+            { name: appPolicyName(args.appTokenDisplayName), policy: renderReadPolicy(KV_MOUNT, this.appPaths) },
             v,
         );
         this.appToken = new vault.Token(
@@ -242,10 +242,10 @@ export class SecretsStore extends pulumi.ComponentResource {
                 displayName: args.appTokenDisplayName,
                 policies: [this.policy.name],
                 ttl: args.appTokenTtl,
-                period: args.appTokenPeriod,
                 renewable: true,
-                // An orphan outlives the provider's own short-lived token, its parent otherwise.
-                noParent: true,
+                // The role makes it an orphan (it outlives the provider's short-lived token, its
+                // parent otherwise) and carries the period: a non-root token may ask for neither.
+                roleName: args.appTokenRole,
             },
             { ...v, additionalSecretOutputs: ["clientToken"] },
         );

@@ -83,3 +83,22 @@ export const NO_DOCKER = "no Docker engine answers (is dockerd running?): `npm r
 /** The API port is taken by something other than this stack's container. */
 export const portTaken = (port: number, bind: string): string =>
     `port ${port} on ${bind} (setting ${setting("port")}) is already taken by another process: free it (\`ss -ltnp 'sport = :${port}'\` shows who), or pick another: ${fixSet("port", port + 1)}`;
+
+/** The command that re-issues the admin token from a threshold of unseal keys. */
+export const GENERATE_ROOT = "`npm run generate-root`";
+
+/** The admin token no longer works (revoked out of band, or unrenewed past its period). */
+export const adminTokenLapsed = (accessor: string, status: number): string =>
+    `the admin token of this stack (accessor ${accessor || "unknown"}) was refused (HTTP ${status}): it was revoked or it lapsed unrenewed. ` +
+    `The initial root token was retired after bootstrap, so re-issue the admin token from a threshold of unseal keys: ${GENERATE_ROOT} ` +
+    "(keys from the state, or typed by their holders with `-- --type-keys`), then `npm run up`";
+
+/** The bootstrap needs a working root token and has none. */
+export const rootTokenRetired = (status: number, why: string): string =>
+    `${why}, which needs a root token, and the root token this stack holds was refused (HTTP ${status}; it is retired after bootstrap): ` +
+    `run ${GENERATE_ROOT}, which makes a short-lived one from a threshold of unseal keys, runs the bootstrap with it and revokes it`;
+
+/** A generate-root attempt is already running on the server. */
+export const generateRootInProgress = (progress: number, required: number): string =>
+    `a root token generation is already in progress on the server (${progress}/${required}), started by someone else: ` +
+    "finish it, or cancel it with `vault operator generate-root -cancel`, then run the command again";

@@ -58,3 +58,21 @@ export function initRecordFile(stack: string, home = process.env.HOME ?? "/root"
     const base = process.env.XDG_STATE_HOME ?? `${home}/.local/state`;
     return `${base}/${NS}/init-records/${physicalNames(stack).container}.rec`;
 }
+
+/** The policy of this program's own admin identity (written once, with the root token). */
+export const ADMIN_POLICY = `${NS}-admin`;
+/** The token role app tokens are created through: orphan, only the app policy. */
+export const APP_TOKEN_ROLE = `${NS}-app`;
+/** Display name of the admin token (Vault shows it as token-<name>). */
+export const ADMIN_TOKEN_NAME = `${NS}-admin`;
+/** Period of the admin token: every update renews it; unrenewed this long, it lapses. */
+export const ADMIN_TOKEN_PERIOD = "720h";
+/** The path of the file audit device. */
+export const AUDIT_DEVICE_PATH = "file";
+/** Logical name of the one-time bootstrap command (the component "vault"'s child), for `npm run generate-root`'s replace. */
+export const ADMIN_COMMAND = "vault-admin";
+/** The variable through which `npm run generate-root` hands a freshly generated root token to the bootstrap (never argv). */
+export const ROOT_TOKEN_ENV = "VAULT_STACK_ROOT_TOKEN";
+
+/** The app's read policy, named after the app token's display name. */
+export const appPolicyName = (appTokenDisplayName: string): string => `${appTokenDisplayName}-read`;

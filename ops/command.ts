@@ -9,7 +9,7 @@ const ROOT = path.resolve(__dirname, "..");
 export const OPS_MAIN = path.join(ROOT, "bin", "ops", "ops", "main.js");
 
 /** What the command resources may ask the adapter to do. */
-export type OpsMode = "init" | "unseal" | "status" | "read" | "hostcheck";
+export type OpsMode = "init" | "unseal" | "status" | "read" | "hostcheck" | "bootstrap" | "renew";
 
 /** Newest modification time of the TypeScript sources below a folder. */
 function newestSource(dir: string): number {

@@ -4,6 +4,9 @@
 //   main.js unseal   unseal with keys read from stdin; prints the seal state
 //   main.js status   prints the seal state; never waits long, never needs a secret
 //   main.js read     reads KV v2 paths with a token from stdin; prints their data as JSON
+//   main.js bootstrap  one-time admin identity with the root token from stdin (or VAULT_STACK_ROOT_TOKEN
+//                    from `npm run generate-root`); revokes that root token; prints the admin record
+//   main.js renew    renews the admin token (its record on stdin); prints its TTL
 //   main.js hostcheck  the Docker engine answers and the API port is free (or this stack's own)
 //   main.js init-request  (internal) the init request in a detached child; writes the record
 //
@@ -12,6 +15,8 @@
 // stderr is free of secrets. All Vault logic lives in core/vault; this file only adapts.
 import { checkHost, containerHint, ensureDocker } from "../core/docker";
 import { ancestorNamed, crashAt } from "../core/fault";
+import { ROOT_TOKEN_ENV } from "../core/names";
+import { AdminSpec, bootstrapAdmin, parseAdminRecord, renewAdmin, sameSpec } from "../core/vault/admin";
 import { checkAddress } from "../core/vault/client";
 import { initOrAdopt, parseInitOutput } from "../core/vault/init";
 import { loadRecord, removeRecord } from "../core/vault/record";
@@ -93,6 +98,37 @@ const modes: Record<string, (address: string) => Promise<string>> = {
         await waitForActive(address, 30, env("CONTAINER_NAME") || undefined);
         say(unsealedNow ? "unsealed" : "already unsealed");
         return JSON.stringify({ initialized: status.initialized, sealed: status.sealed, unsealedNow, shares: status.n, threshold: status.t });
+    },
+    async bootstrap(address) {
+        await ready(address);
+        const spec: AdminSpec = {
+            kvMount: env("KV_MOUNT"),
+            appPolicy: env("APP_POLICY"),
+            appRole: env("APP_ROLE"),
+            auditPath: env("AUDIT_PATH"),
+            ...(env("APP_TOKEN_PERIOD") === "" ? {} : { appTokenPeriod: env("APP_TOKEN_PERIOD") }),
+        };
+        const handed = env(ROOT_TOKEN_ENV);
+        const previous = parseAdminRecord(process.env.PULUMI_COMMAND_STDOUT);
+        // An update whose names are unchanged (e.g. a new address) keeps the identity it made.
+        if (previous !== undefined && handed === "" && sameSpec(previous.spec, spec)) {
+            say("the admin identity is unchanged: keeping the admin token");
+            return JSON.stringify(previous);
+        }
+        const root = handed !== "" ? handed : (await readStdin()).trim();
+        const record = await bootstrapAdmin(address, root, spec, say, {
+            why: previous === undefined ? undefined : "the names the admin identity covers changed (app policy, token role, KV mount or app token period)",
+            previousAccessor: previous?.accessor,
+        });
+        return JSON.stringify(record);
+    },
+    async renew(address) {
+        await ready(address);
+        const record = parseAdminRecord(await readStdin());
+        if (record === undefined) throw new Error("renew expects the admin record on stdin; the bootstrap's output in the state is damaged");
+        const { ttl } = await renewAdmin(address, record);
+        say(`renewed the admin token (accessor ${record.accessor}) for ${ttl}s`);
+        return JSON.stringify({ renewed: true, ttl, accessor: record.accessor });
     },
     async status(address) {
         try {

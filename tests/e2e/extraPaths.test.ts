@@ -24,12 +24,12 @@ test(`${N} extra paths are written, and the app reads exactly the flagged ones`,
     const res = await ts.up();
     expect(res.summary.result).toBe("succeeded");
     const o = await ts.outputs();
-    const root = o.rootToken as string;
+    const admin = o.adminToken as string;
     const app = o.appToken as string;
     expect((o.secretPaths as string[]).length).toBe(5 + N);
     expect((o.appReadablePaths as string[]).length).toBe(5 + N / 2);
     for (let i = 1; i <= N; i++) {
-        const r = await readKv(ts, root, `team/app${i}`);
+        const r = await readKv(ts, admin, `team/app${i}`);
         expect(r.status).toBe(200);
         expect(r.data).toEqual({ api_key: `fake-extra-${i}`, region: `r${i % 3}` });
         expect((await readKv(ts, app, `team/app${i}`)).status).toBe(i % 2 === 0 ? 200 : 403);

@@ -38,8 +38,15 @@ export function versions(): Record<string, string> {
 }
 
 /** Run a command and return its stdout; throws with its stderr on failure. */
-export function sh(cmd: string, args: string[], opts: { input?: string } = {}): string {
-    return execFileSync(cmd, args, { encoding: "utf8", input: opts.input, stdio: ["pipe", "pipe", "pipe"], maxBuffer: 512 * 1024 * 1024 });
+export function sh(cmd: string, args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+    return execFileSync(cmd, args, {
+        encoding: "utf8",
+        input: opts.input,
+        cwd: opts.cwd,
+        env: opts.env,
+        stdio: ["pipe", "pipe", "pipe"],
+        maxBuffer: 512 * 1024 * 1024,
+    });
 }
 
 /** Like sh, but returns undefined instead of throwing. */
@@ -196,6 +203,26 @@ export class ScratchStack {
     /** `pulumi up` of the program alone (no refresh, no pre-unseal). */
     up(): Promise<automation.UpResult> {
         return this.capture(() => this.stack.up({ onOutput: this.sink, color: "never" }));
+    }
+
+    /** The stack's state with its secrets in plain text (`pulumi stack export --show-secrets`): for checks only. */
+    stateWithSecrets(): { resources: { urn: string; type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] } {
+        const text = execFileSync("pulumi", ["stack", "export", "--show-secrets", "--stack", this.name], {
+            cwd: this.workDir,
+            env: this.cliEnv(),
+            encoding: "utf8",
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        return (JSON.parse(text) as { deployment: { resources: never[] } }).deployment;
+    }
+
+    /** The initial root token as the init command's record in the state holds it (revoked after bootstrap). */
+    initialRootToken(): string {
+        const init = this.stateWithSecrets().resources.find((r) => r.type === "command:local:Command" && r.urn.endsWith("::vault-init"));
+        // A secret in an export with secrets shown: the signature and its value as JSON text.
+        const stdout = init?.outputs?.stdout as string | { plaintext: string } | undefined;
+        const text = typeof stdout === "object" ? (JSON.parse(stdout.plaintext) as string) : String(stdout);
+        return (JSON.parse(text) as { root_token: string }).root_token;
     }
 
     /** Current stack outputs. */

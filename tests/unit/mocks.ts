@@ -55,6 +55,13 @@ export const FAKE_INIT = {
     source: "init",
 };
 
+/** Obviously fake admin record the mocked bootstrap command returns. */
+export const FAKE_ADMIN = {
+    admin_token: "fake-admin-token",
+    accessor: "fake-admin-accessor",
+    spec: { kvMount: "secret", appPolicy: "openclaw-app-read", appRole: "vault-stack-app", auditPath: "file" },
+};
+
 /** Values the mocked server already stores, for adoption. */
 export const FAKE_STORED = {
     database: { host: "127.0.0.1", port: "5432", name: "oa_system", user: "oa_admin", password: "fake-stored-db-password" },
@@ -70,8 +77,11 @@ export const modeOf = (commandLine: unknown): string => String(commandLine).spli
 /** The stdout the mocked `command:local:run` invoke answers for a mode: stored values for read, else UNSEALED. */
 export type RunAnswer = (mode: string, inputs: Record<string, unknown>) => unknown;
 
-/** The default answer: every status or unseal run sees an unsealed server. */
-export const defaultRunAnswer: RunAnswer = (mode) => (mode === "read" ? FAKE_STORED : UNSEALED);
+/** What the ops adapter's renew mode prints. */
+export const RENEWED = { renewed: true, ttl: 2592000, accessor: FAKE_ADMIN.accessor };
+
+/** The default answer: every status or unseal run sees an unsealed server; renewal succeeds. */
+export const defaultRunAnswer: RunAnswer = (mode) => (mode === "read" ? FAKE_STORED : mode === "renew" ? RENEWED : UNSEALED);
 
 /** How a run under mocks is set up. */
 export interface MockOptions {
@@ -83,7 +93,7 @@ export interface MockOptions {
     readonly secretKeys?: readonly string[];
     /** What the mocked `command:local:run` invoke prints (JSON-encoded unless a string). @default defaultRunAnswer */
     readonly runAnswer?: RunAnswer;
-    /** What a `command:local:Command` (the init step) printed, JSON-encoded. @default FAKE_INIT */
+    /** What the init step (a `command:local:Command` named *-init) printed, JSON-encoded. @default FAKE_INIT */
     readonly initRecord?: unknown;
 }
 
@@ -126,7 +136,9 @@ export async function underMocks<T>(load: (pulumi: typeof pulumiType) => () => T
                 const inputs = reveal(args.inputs) as Record<string, unknown>;
                 resources.push({ type: args.type, name: args.name, inputs, secretInputs: secretKeysOf(args.inputs), importId: args.id || undefined });
                 const state: Record<string, unknown> = { ...inputs };
-                if (args.type === "command:local:Command") state.stdout = JSON.stringify(opts.initRecord ?? FAKE_INIT);
+                if (args.type === "command:local:Command") {
+                    state.stdout = JSON.stringify(args.name.endsWith("-admin") ? FAKE_ADMIN : (opts.initRecord ?? FAKE_INIT));
+                }
                 if (args.type === "vault:index/token:Token") state.clientToken = "fake-app-token";
                 if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = "sha256:fake";
                 if (args.type === "random:index/randomPassword:RandomPassword") state.result = `fake-password-${args.name}`;

@@ -1,5 +1,5 @@
 import type * as pulumiType from "@pulumi/pulumi";
-import { FAKE_INIT, FAKE_STORED, ProgramRun, Registered, one, runProgram, settle } from "./mocks";
+import { FAKE_ADMIN, FAKE_INIT, FAKE_STORED, ProgramRun, Registered, modeOf, one, runProgram, settle } from "./mocks";
 
 const SECRET = "vault:generic/secret:Secret";
 /** The KV path of a secret resource, without the mount. */
@@ -31,6 +31,8 @@ describe("the program under mocks, default settings", () => {
                 "docker:index/container:Container vault-container",
                 "vault-stack:vault:VaultInit vault",
                 "command:local:Command vault-init",
+                "vault-stack:vault:VaultAdmin vault",
+                "command:local:Command vault-admin",
                 "random:index/randomPassword:RandomPassword vault-init-record-key",
                 "vault-stack:vault:SecretsStore vault",
                 "pulumi:providers:vault vault-provider",
@@ -91,7 +93,7 @@ describe("the program under mocks, default settings", () => {
     });
 
     test("the init command runs the compiled ops adapter, with no secret in its command line", () => {
-        const init = one(run, "command:local:Command").inputs;
+        const init = one(run, "command:local:Command", "vault-init").inputs;
         expect(init.create).toMatch(/bin\/ops\/ops\/main\.js" init$/);
         expect(init.update).toBe(init.create);
         expect(init.logging).toBe("stderr");
@@ -103,18 +105,18 @@ describe("the program under mocks, default settings", () => {
             INIT_RECORD_FILE: `${process.env.HOME}/.local/state/vault-stack/init-records/vault-unit.rec`,
             INIT_RECORD_KEY: "fake-password-vault-init-record-key",
         });
-        expect(one(run, "command:local:Command").secretInputs).toContain("environment");
+        expect(one(run, "command:local:Command", "vault-init").secretInputs).toContain("environment");
     });
 
     test("no secret value appears in any command line or environment given in the clear", () => {
-        const secretValues = [...Object.values(SECRETS), ...FAKE_INIT.unseal_keys_b64, FAKE_INIT.root_token, "fake-app-token"];
+        const secretValues = [...Object.values(SECRETS), ...FAKE_INIT.unseal_keys_b64, FAKE_INIT.root_token, FAKE_ADMIN.admin_token, "fake-app-token"];
         const lines = [
             ...run.resources
                 .filter((r) => r.type === "command:local:Command")
                 .map((r) => JSON.stringify([r.inputs.create, r.inputs.update, r.inputs.delete, r.inputs.environment])),
             ...run.invokes.filter((i) => i.token === "command:local:run").map((i) => JSON.stringify([i.inputs.command, i.inputs.environment])),
         ];
-        expect(lines.length).toBeGreaterThanOrEqual(2);
+        expect(lines.length).toBeGreaterThanOrEqual(4);
         for (const v of secretValues) {
             for (const l of lines) expect(l).not.toContain(v);
         }
@@ -127,12 +129,24 @@ describe("the program under mocks, default settings", () => {
         expect(unseal!.inputs.logging).toBe("stderr");
     });
 
-    test("the Vault provider uses the root token as a secret with a short-lived child token", () => {
+    test("the bootstrap gets the root token through stdin, the names it covers through plain environment", () => {
+        const admin = one(run, "command:local:Command", "vault-admin");
+        expect(admin.inputs.create).toMatch(/bin\/ops\/ops\/main\.js" bootstrap$/);
+        expect(admin.inputs.stdin).toBe(FAKE_INIT.root_token);
+        expect(admin.secretInputs).toEqual(["stdin"]);
+        // The component's own test checks the whole environment; here, what the program feeds it.
+        expect(admin.inputs.environment).toMatchObject({ VAULT_ADDR: "http://127.0.0.1:8200", APP_POLICY: "openclaw-app-read" });
+        expect(admin.inputs.environment).not.toHaveProperty("APP_TOKEN_PERIOD");
+        const renew = run.invokes.find((i) => modeOf(i.inputs.command) === "renew")!;
+        expect(JSON.parse(renew.inputs.stdin as string)).toEqual(FAKE_ADMIN);
+    });
+
+    test("the Vault provider uses the admin token as a secret with a short-lived child token", () => {
         const p = one(run, "pulumi:providers:vault").inputs;
         expect(p.address).toBe("http://127.0.0.1:8200");
         expect(p.skipChildToken).toBe("false"); // provider inputs travel as strings
         expect(p.maxLeaseTtlSeconds).toBe("1200");
-        expect(p.token).toBe(FAKE_INIT.root_token);
+        expect(p.token).toBe(FAKE_ADMIN.admin_token);
         expect(one(run, "pulumi:providers:vault").secretInputs).toContain("token");
     });
 
@@ -181,23 +195,26 @@ describe("the program under mocks, default settings", () => {
         expect(p.policy).not.toContain("sys/");
     });
 
-    test("the app token is an orphan, renewable, 720h, named openclaw-app, with the read policy only", () => {
+    test("the app token comes through the token role (an orphan), renewable, 720h, named openclaw-app, with the read policy only", () => {
         expect(one(run, "vault:index/token:Token").inputs).toEqual({
             displayName: "openclaw-app",
             policies: ["openclaw-app-read"],
             ttl: "720h",
             renewable: true,
-            noParent: true,
+            roleName: "vault-stack-app",
         });
     });
 
-    test("keys, root token and app token outputs are secret and hold the init values", async () => {
+    test("keys, admin token and app token outputs are secret; no output holds the root token", async () => {
         const o = run.outputs as Record<string, pulumiType.Output<unknown>>;
-        for (const k of ["unsealKeys", "rootToken", "appToken"]) {
+        for (const k of ["unsealKeys", "adminToken", "appToken"]) {
             expect(await run.pulumi.isSecret(o[k]!)).toBe(true);
         }
         expect(await run.value(o.unsealKeys!)).toEqual(FAKE_INIT.unseal_keys_b64);
-        expect(await run.value(o.rootToken!)).toBe(FAKE_INIT.root_token);
+        expect(o.rootToken).toBeUndefined();
+        expect(await run.value(o.adminToken!)).toBe(FAKE_ADMIN.admin_token);
+        expect(await run.value(o.adminTokenAccessor!)).toBe(FAKE_ADMIN.accessor);
+        expect(await run.pulumi.isSecret(o.adminTokenAccessor!)).toBe(false);
         expect(await run.value(o.appToken!)).toBe("fake-app-token");
         expect(run.outputs.secretPaths).toEqual(["secret/openrouter", "secret/telegram", "secret/github", "secret/database", "secret/cockpit"]);
         expect(run.outputs.address).toBe("http://127.0.0.1:8200");
@@ -227,10 +244,10 @@ describe("the program under mocks, other settings", () => {
         const cfg = { ...SECRETS, adoptUnsealKeys: "fake-a,fake-b,fake-c", adoptRootToken: "fake-adopt-root" };
         const run = await runProgram(cfg, Object.keys(cfg));
         await settle(run);
-        const init = one(run, "command:local:Command").inputs;
+        const init = one(run, "command:local:Command", "vault-init").inputs;
         expect((init.environment as Record<string, string>).ADOPT_UNSEAL_KEYS).toBe("fake-a,fake-b,fake-c");
         expect(init.create).not.toContain("fake-a");
-        expect(one(run, "command:local:Command").secretInputs).toEqual(["environment"]);
+        expect(one(run, "command:local:Command", "vault-init").secretInputs).toEqual(["environment"]);
     });
 
     test("adoption imports the existing KV mount and keeps stored values of generated fields", async () => {
@@ -240,7 +257,7 @@ describe("the program under mocks, other settings", () => {
         expect(one(run, "vault:index/mount:Mount").importId).toBe("secret");
         const read = run.invokes.find((i) => String(i.inputs.command).endsWith(" read"))!;
         expect(read.inputs.command).not.toContain("fake");
-        expect(JSON.parse(read.inputs.stdin as string)).toEqual({ token: FAKE_INIT.root_token, mount: "secret", paths: ["database", "cockpit"] });
+        expect(JSON.parse(read.inputs.stdin as string)).toEqual({ token: FAKE_ADMIN.admin_token, mount: "secret", paths: ["database", "cockpit"] });
         const data = (p: string): Record<string, string> =>
             JSON.parse(run.resources.find((r) => r.type === SECRET && kvName(r) === p)!.inputs.dataJson as string);
         expect(data("database").password).toBe(FAKE_STORED.database.password);
@@ -279,7 +296,11 @@ describe("the program under mocks, other settings", () => {
         const run = await runProgram(cfg, Object.keys(SECRETS));
         await settle(run);
         expect(one(run, "docker:index/container:Container").inputs.ports).toEqual([{ internal: 8200, external: 18200, ip: "127.0.0.2", protocol: "tcp" }]);
-        expect(one(run, "command:local:Command").inputs.environment).toEqual({
+        expect(one(run, "command:local:Command", "vault-admin").inputs.environment).toMatchObject({
+            APP_POLICY: "svc-read",
+            VAULT_ADDR: "http://127.0.0.2:18200",
+        });
+        expect(one(run, "command:local:Command", "vault-init").inputs.environment).toEqual({
             VAULT_ADDR: "http://127.0.0.2:18200",
             KEY_SHARES: "3",
             KEY_THRESHOLD: "2",

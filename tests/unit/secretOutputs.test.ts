@@ -2,7 +2,7 @@ import { execFile } from "child_process";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { OPS_MAIN, ensureOpsBuilt } from "../../ops/command";
-import { FAKE_INIT, FAKE_STORED, runProgram, settle } from "./mocks";
+import { FAKE_ADMIN, FAKE_INIT, FAKE_STORED, runProgram, settle } from "./mocks";
 
 // The official command plugin 1.2.1 (which users run) makes an output secret only when the input
 // of the same name is: a secret stdin or environment never makes `stdout` secret, and a failed
@@ -108,10 +108,12 @@ const ADOPTION = { adoptUnsealKeys: "fake-adopt-1,fake-adopt-2,fake-adopt-3", ad
 const STORED = [FAKE_STORED.database.password, FAKE_STORED.cockpit.jwt_secret, FAKE_STORED.cockpit.admin_password];
 
 /** Values that come out of a command's stdout (the init record, the values read back) or the config's secrets. */
-const NEEDLES = [...FAKE_INIT.unseal_keys_b64, FAKE_INIT.root_token, ...STORED, ...Object.values(SECRETS), ...Object.values(ADOPTION)];
+const NEEDLES = [...FAKE_INIT.unseal_keys_b64, FAKE_INIT.root_token, FAKE_ADMIN.admin_token, ...STORED, ...Object.values(SECRETS), ...Object.values(ADOPTION)];
 
 /** The adapter modes that print the seal state only. */
 const SEAL_STATE_MODES = ["status", "unseal"];
+/** The renew mode prints the admin token's TTL and accessor only (no secret). */
+const RENEW_KEYS = ["renewed", "ttl", "accessor"];
 
 /** The adapter's mode in a command line (its last word). */
 const modeOf = (commandLine: unknown): string => String(commandLine).split(" ").pop()!;
@@ -137,15 +139,15 @@ async function observe(config: Record<string, string>, dryRun: boolean, source: 
  * that must be among those run with a secret, and values that must reach resources (as secrets).
  */
 const SCENARIOS: [string, Record<string, string>, boolean, string, string[], string[]][] = [
-    ["update", SECRETS, false, "init", ["unseal"], [FAKE_INIT.root_token, ...Object.values(SECRETS)]],
-    ["preview", SECRETS, true, "init", [], [FAKE_INIT.root_token, ...Object.values(SECRETS)]],
+    ["update", SECRETS, false, "init", ["unseal", "renew"], [FAKE_INIT.root_token, FAKE_ADMIN.admin_token, ...Object.values(SECRETS)]],
+    ["preview", SECRETS, true, "init", [], [FAKE_INIT.root_token, FAKE_ADMIN.admin_token, ...Object.values(SECRETS)]],
     [
         "update adopting a server",
         { ...SECRETS, ...ADOPTION },
         false,
         "adopted",
-        ["read", "unseal"],
-        [FAKE_INIT.root_token, ...STORED, ...Object.values(ADOPTION)],
+        ["read", "unseal", "renew"],
+        [FAKE_INIT.root_token, FAKE_ADMIN.admin_token, ...STORED, ...Object.values(ADOPTION)],
     ],
 ];
 
@@ -157,7 +159,7 @@ describe.each(SCENARIOS)("the program's commands, %s", (_label, config, dryRun, 
 
     test("every command resource lists stdout in additionalSecretOutputs", () => {
         const commands = seen.sent.resources.filter((r) => r.type === "command:local:Command");
-        expect(commands.map((r) => r.name)).toEqual(["vault-init"]);
+        expect(commands.map((r) => r.name)).toEqual(["vault-init", "vault-admin"]);
         for (const c of commands) expect(c.additionalSecretOutputs).toContain("stdout");
     });
 
@@ -173,7 +175,7 @@ describe.each(SCENARIOS)("the program's commands, %s", (_label, config, dryRun, 
             // The SDK marks the result of an invoke given a secret as secret (the plugin does not).
             expect(await secretIn(r.result)).toBe(true);
         }
-        expect([...SEAL_STATE_MODES, "read"]).toEqual(expect.arrayContaining(handed));
+        expect([...SEAL_STATE_MODES, "renew", "read"]).toEqual(expect.arrayContaining(handed));
         expect(handed).toEqual(expect.arrayContaining(secretModes));
     });
 
@@ -193,7 +195,8 @@ describe.each(SCENARIOS)("the program's commands, %s", (_label, config, dryRun, 
             carrying.push(key);
             expect([key, isOutput && (await run.pulumi.isSecret(o))]).toEqual([key, true]);
         }
-        expect(carrying).toEqual(expect.arrayContaining(["unsealKeys", "rootToken"]));
+        expect(carrying).toEqual(expect.arrayContaining(["unsealKeys", "adminToken"]));
+        expect(Object.keys(run.outputs)).not.toContain("rootToken");
     });
 });
 
@@ -261,6 +264,25 @@ const KV = (second: Reply): Script => ({
 });
 const READ_REQUEST = JSON.stringify({ token: "fake-good-root", mount: "secret", paths: ["database", "cockpit"] });
 const ADOPT = { ADOPT_UNSEAL_KEYS: "fake-good-key", ADOPT_ROOT_TOKEN: "fake-good-root" };
+const ADMIN_ENV = { KV_MOUNT: "secret", APP_POLICY: "svc-read", APP_ROLE: "vault-stack-app", AUDIT_PATH: "file" };
+const ADMIN_RECORD = JSON.stringify({
+    admin_token: "fake-admin",
+    accessor: "fake-accessor",
+    spec: { kvMount: "secret", appPolicy: "svc-read", appRole: "vault-stack-app", auditPath: "file" },
+});
+const BOOTSTRAP = (revoke: Reply): Script => ({
+    ...HEALTHY,
+    "GET /v1/auth/token/lookup-self": (_b, token) =>
+        token === "fake-good-root"
+            ? [200, { data: { policies: ["root"] } }]
+            : token === "fake-admin"
+              ? [200, { data: {} }]
+              : [403, { errors: ["permission denied"] }],
+    "PUT /v1/sys/policies/acl/vault-stack-admin": [204],
+    "POST /v1/auth/token/roles/vault-stack-app": [204],
+    "POST /v1/auth/token/create": [200, { auth: { client_token: "fake-admin", accessor: "fake-accessor" } }],
+    "POST /v1/auth/token/revoke-self": revoke,
+});
 
 /** Mode, what the server does, environment, stdin, and whether the adapter must succeed. */
 const CASES: [string, string, Script, Record<string, string>, string, boolean][] = [
@@ -308,6 +330,19 @@ const CASES: [string, string, Script, Record<string, string>, string, boolean][]
     ["read", "the first path answers 403", { ...HEALTHY, "GET /v1/secret/data/database": [403, { errors: ["permission denied"] }] }, {}, READ_REQUEST, false],
     ["read", "the second path answers 403 after the first was read", KV([403, { errors: ["permission denied"] }]), {}, READ_REQUEST, false],
     ["read", "both paths readable", KV([404, {}]), {}, READ_REQUEST, true],
+    ["bootstrap", "the root token is refused", BOOTSTRAP([204]), ADMIN_ENV, "fake-bad-root", false],
+    ["bootstrap", "revoking the root token fails", BOOTSTRAP([500, { errors: ["boom"] }]), ADMIN_ENV, "fake-good-root", false],
+    ["bootstrap", "a fresh admin identity", BOOTSTRAP([204]), ADMIN_ENV, "fake-good-root", true],
+    [
+        "renew",
+        "the admin token is refused",
+        { ...HEALTHY, "POST /v1/auth/token/renew-self": [403, { errors: ["permission denied"] }] },
+        {},
+        ADMIN_RECORD,
+        false,
+    ],
+    ["renew", "stdin is no admin record", HEALTHY, {}, "fake-admin", false],
+    ["renew", "the admin token is renewed", { ...HEALTHY, "POST /v1/auth/token/renew-self": [200, { auth: { lease_duration: 60 } }] }, {}, ADMIN_RECORD, true],
     ["hostcheck", "no Docker client", HEALTHY, { PATH: "/nonexistent" }, "", false],
     ["init", "no VAULT_ADDR", HEALTHY, { VAULT_ADDR: "" }, "", false],
     ["unknown-mode", "any server", HEALTHY, {}, "", false],
@@ -336,6 +371,7 @@ describe("the ops adapter writes stdout only as its last act", () => {
                 expect(SEAL_STATE_KEYS).toEqual(expect.arrayContaining(Object.keys(doc)));
                 expect(Object.values(doc).filter((v) => typeof v !== "boolean" && typeof v !== "number")).toEqual([]);
             }
+            if (mode === "renew") expect(Object.keys(doc).sort()).toEqual([...RENEW_KEYS].sort());
         },
         30_000,
     );
