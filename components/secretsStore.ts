@@ -3,14 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
 import { renderReadPolicy } from "../core/hcl";
-import { fixSetSecret, placeholderText, problem } from "../core/messages";
+import { fixSetSecret, problem } from "../core/messages";
 import { KV_MOUNT, NS, appPolicyName } from "../core/names";
-import { FIXED_SECRET_PATHS, SECRET_FIELDS, resourceSuffix } from "../core/secretPaths";
+import { FIXED_SECRET_PATHS, GENERATED_PATHS, SECRET_FIELDS, placeholderFor, resourceSuffix } from "../core/secretPaths";
 import { StoredData } from "../core/vault/kv";
 import { opsCommand } from "../ops/command";
-
-/** Marker stored instead of a credential the operator has not supplied (dev stacks only). */
-export const PLACEHOLDER_PREFIX = "DEV-PLACEHOLDER";
 
 /** Field values of every KV path, by path then field. Values may be secrets. */
 export type SecretData = Record<string, Record<string, pulumi.Input<string>>>;
@@ -36,11 +33,6 @@ export interface PlaybookValues {
     readonly cockpitJwtSecret?: pulumi.Input<string>;
     /** secret/cockpit admin_password; generated (24 characters) when absent. */
     readonly cockpitAdminPassword?: pulumi.Input<string>;
-}
-
-/** The placeholder text for a credential that was not supplied, naming the command that sets it. */
-export function placeholderFor(configKey: string): string {
-    return placeholderText(PLACEHOLDER_PREFIX, configKey);
 }
 
 /** Arguments of the Vault-side configuration. */
@@ -76,9 +68,6 @@ export interface SecretsStoreArgs {
     /** Protect the KV mount against `pulumi destroy` (it is retained on delete in any case). @default true */
     readonly protect: boolean;
 }
-
-/** Paths whose fields this program may generate, so adoption reads their stored values first. */
-const GENERATED_PATHS = ["database", "cockpit"];
 
 /**
  * The Vault side (playbook steps 9 to 12): a KV v2 engine at secret/, the secrets, a file audit
