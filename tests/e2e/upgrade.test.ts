@@ -7,8 +7,12 @@ import { TestStack, preflight, readKv, sh } from "./harness";
 // upgrades on its next `up` with the current program: the admin identity is created, the initial
 // root token is revoked, the secrets are intact and the update after it is clean.
 
-/** The last commit of main before the admin identity (issue 11, part 3). */
-const PRE_ADMIN_COMMIT = "f6162189efa0e0d020846e73c70c8d15c8cf50a4";
+/**
+ * The program as it was before the admin identity (main at f6162189efa0e0d020846e73c70c8d15c8cf50a4:
+ * Pulumi.yaml, index.ts, core/, ops/, components/, package.json and the tsconfigs, from
+ * `git archive`), kept as a fixture so a shallow clone runs this test too.
+ */
+const PRE_ADMIN_PROGRAM = path.join(__dirname, "..", "fixtures", "pre-admin-program.tar.gz");
 const PATHS = ["openrouter", "telegram", "github", "database", "cockpit"];
 
 let ts: TestStack;
@@ -18,10 +22,10 @@ beforeAll(async () => {
     preflight();
     ts = await TestStack.create("upg");
     await ts.set("devPlaceholders", "true");
-    // The old program's tree, from git, with this checkout's modules.
+    // The old program's tree, with this checkout's modules.
     oldTree = path.join(ts.dir, "old");
     fs.mkdirSync(oldTree);
-    sh("sh", ["-c", `git -C '${ROOT}' archive ${PRE_ADMIN_COMMIT} | tar -x -C '${oldTree}'`]);
+    sh("tar", ["-xzf", PRE_ADMIN_PROGRAM, "-C", oldTree]);
     fs.symlinkSync(fs.realpathSync(path.join(ROOT, "node_modules")), path.join(oldTree, "node_modules"));
 });
 
