@@ -125,7 +125,7 @@ describe("renewAdmin", () => {
 describe("generateRoot", () => {
     // Vault's encoding: base64 (no padding) of the token's bytes XOR the OTP's.
     const OTP = "fakeOtpFakeOtpFakeOtpFakeOtp";
-    const TOKEN = "hvs.fakeRootTokenFakeRootTok";
+    const TOKEN = "fake-root-token-for-tests-12";
     const ENCODED = Buffer.from([...Buffer.from(TOKEN)].map((b, i) => b ^ OTP.charCodeAt(i)))
         .toString("base64")
         .replace(/=+$/, "");
