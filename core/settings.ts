@@ -169,9 +169,6 @@ export const SETTINGS: readonly Setting[] = [
     },
 ];
 
-/** The config keys that hold secret values. */
-export const SECRET_KEYS = SETTINGS.filter((s) => s.kind === "secret").map((s) => s.key);
-
 /** The settings table by key. */
 export const SETTING_BY_KEY: ReadonlyMap<string, Setting> = new Map(SETTINGS.map((s) => [s.key, s]));
 

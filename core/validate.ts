@@ -1,6 +1,6 @@
 import { ExtraSecret, parseExtraSecrets } from "./extraSecrets";
 import { fixSet, fixSetSecret, fixSetSecretPath, problem, setting, unknownSetting } from "./messages";
-import { MAX_TOKEN_TTL_SECONDS, SECRET_KEYS, SETTINGS, SETTING_BY_KEY, Setting } from "./settings";
+import { MAX_TOKEN_TTL_SECONDS, SETTINGS, SETTING_BY_KEY, Setting } from "./settings";
 import { parseKeys } from "./vault/keys";
 
 /** A config value as read from the stack: the raw string, and whether it is stored as a secret. */
@@ -209,6 +209,3 @@ export function extraSecretsRule(raw: RawConfig, errors: string[]): Record<strin
     }
     return parseExtraSecrets(r?.value, errors);
 }
-
-/** The secret keys, for callers that only need the list. */
-export { SECRET_KEYS };
