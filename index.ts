@@ -40,6 +40,7 @@ function vaultStack() {
         containerName: server.containerName,
         protect: config.protect,
         recordFile: initRecordFile(pulumi.getStack()),
+        keyHolders: config.keyHolders,
     });
 
     const appPolicy = appPolicyName(config.appTokenDisplayName);
@@ -85,7 +86,10 @@ function vaultStack() {
         appPolicy: store.policy.name,
         appToken: store.appTokenValue,
         appTokenAccessor: store.appToken.id,
+        // Keys kept in the state; empty under key-holder custody, where each holder has their share
+        // PGP-encrypted to them instead (`npm run -s keys -- --holder NAME | gpg --decrypt`).
         unsealKeys: init.unsealKeys,
+        encryptedUnsealKeys: init.encryptedShares,
         // The initial root token is revoked by the bootstrap: no output holds a working one.
         adminToken: admin.adminToken,
         adminTokenAccessor: admin.accessor,

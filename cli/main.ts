@@ -1,10 +1,10 @@
 import * as automation from "@pulumi/pulumi/automation";
 import { NS } from "../core/names";
 import { ensureDocker } from "../core/docker";
-import { destroyStack, ensureImage, ensurePortFree, previewDrift, provision } from "./operations";
+import { destroyStack, unsealStack, ensureImage, ensurePortFree, previewDrift, provision } from "./operations";
 import { note, openStack } from "./workspace";
 import { generateRootCommand } from "./generateRoot";
-import { unsealCommand } from "./unseal";
+import { heldShares, holderShare } from "./holders";
 import { verifyCommand } from "./verify";
 
 const USAGE = `usage: npm run <command> [-- --stack NAME]
@@ -15,6 +15,7 @@ const USAGE = `usage: npm run <command> [-- --stack NAME]
             (the stack's own address; another only with -- --address URL)
   verify    the playbook's verification, exits non-zero when a check fails
   keys      print where the unseal keys and tokens are and how to read them
+            (-- --holder NAME: that key holder's encrypted share, for gpg --decrypt)
   generate-root  re-issue the admin token with a short-lived root token made from unseal keys
             (the state's, or typed by their holders with -- --type-keys); the root token is revoked`;
 
@@ -24,12 +25,20 @@ async function up(stack: automation.Stack): Promise<void> {
     await ensureImage(stack);
     const res = await provision(stack);
     const o = res.outputs;
-    note(`
+    const holders = o.encryptedUnsealKeys?.value as Record<string, string> | undefined | null;
+    if (holders !== undefined && holders !== null) {
+        note(`
+Vault is initialised and unsealed at ${o.address?.value}. Its unseal keys are held by ${Object.keys(holders).length} key holders
+(${Object.keys(holders).join(", ")}), each share encrypted to its holder's PGP key; the state holds no plaintext key.
+After a restart, a threshold of holders runs \`npm run -s keys -- --holder <name> | gpg --decrypt\` and \`npm run unseal\`.`);
+    } else {
+        note(`
 Vault is initialised and unsealed at ${o.address?.value} (UI: ${o.uiUrl?.value}).
 The unseal keys, admin token and app token are in the stack's encrypted state, never on screen
 (the initial root token is revoked; \`npm run generate-root\` makes a short-lived one when needed):
   npm run keys   says how to read them (pulumi stack output --show-secrets unsealKeys).
 Give each key to a different person (playbook step 6), then delete any local copy.`);
+    }
     const placeholders = (o.placeholders?.value ?? []) as string[];
     if (placeholders.length > 0) {
         note(
@@ -47,7 +56,22 @@ async function destroy(stack: automation.Stack): Promise<void> {
     note("Destroyed. The data and logs volumes were kept; `npm run up` with the same keys brings the server back.");
 }
 
-function keys(stack: automation.Stack): void {
+async function keys(stack: automation.Stack, holder: string | undefined): Promise<void> {
+    if (holder !== undefined) {
+        process.stdout.write(await holderShare(stack, holder));
+        return;
+    }
+    const shares = await heldShares(stack);
+    if (shares !== undefined) {
+        note(`The stack ${stack.name} keeps no unseal key: each of its ${Object.keys(shares).length} key holders has a share
+encrypted by Vault to their PGP key (${Object.keys(shares).join(", ")}). A holder decrypts theirs with
+  npm run -s keys -- --stack ${stack.name} --holder <name> | gpg --decrypt
+and types the key it prints into \`npm run unseal -- --stack ${stack.name}\` (not echoed). The tokens:
+  adminToken  pulumi stack output --show-secrets adminToken --stack ${stack.name}  (this program's own, scoped identity)
+  appToken    pulumi stack output --show-secrets appToken --stack ${stack.name}
+No root token is kept: \`npm run generate-root -- --type-keys\` makes a short-lived one from keys the holders type.`);
+        return;
+    }
     note(`The stack ${stack.name} keeps these as encrypted secrets in its state:
   unsealKeys  pulumi stack output --show-secrets unsealKeys --stack ${stack.name}
   adminToken  pulumi stack output --show-secrets adminToken --stack ${stack.name}  (this program's own, scoped identity)
@@ -66,8 +90,8 @@ async function main(argv: string[]): Promise<void> {
         up,
         preview,
         destroy,
-        keys,
-        unseal: (s) => unsealCommand(s, flag("--address")),
+        keys: (s) => keys(s, flag("--holder")),
+        unseal: (s) => unsealStack(s, flag("--address")),
         verify: (s) => verifyCommand(s),
         "generate-root": (s) => generateRootCommand(s, argv.includes("--type-keys") ? "typed" : "state"),
     };

@@ -1,12 +1,13 @@
 import * as automation from "@pulumi/pulumi/automation";
 import { checkHost, ensureDocker, imageAvailable } from "../core/docker";
 import { fixSet, setting } from "../core/messages";
-import { DEFAULT_IMAGE, LOCAL_IMAGE, NS, physicalNames } from "../core/names";
+import { DEFAULT_IMAGE, LOCAL_IMAGE, NS, apiAddress, physicalNames } from "../core/names";
 import { defaultOf } from "../core/settings";
 import { adminTokenLapsed } from "../core/messages";
 import { vaultApi } from "../core/vault/client";
 import { sealStatus } from "../core/vault/seal";
-import { unsealWithKeys } from "./unseal";
+import { NextKey } from "../core/vault/seal";
+import { unsealCommand, unsealWithKeys } from "./unseal";
 import { dockerUrns, note } from "./workspace";
 
 /** Where the operations write the engine's output (the terminal by default). */
@@ -60,10 +61,11 @@ export async function ensureAdminToken(stack: automation.Stack): Promise<void> {
 export async function provision(stack: automation.Stack, onOutput: Sink = toStdout, opts: automation.UpOptions = {}): Promise<automation.UpResult> {
     await refreshDocker(stack, onOutput);
     let state = await serverState(stack);
-    if (state === "sealed") {
-        const outputs = await stack.outputs();
-        const keys = (outputs.unsealKeys?.value ?? []) as string[];
-        await unsealWithKeys(outputs.address!.value as string, async (i) => keys[i]);
+    const keys = ((await stack.outputs()).unsealKeys?.value ?? []) as string[];
+    // Under key-holder custody the state holds no key: the update stops at the sealed server and
+    // says which holders must unseal it.
+    if (state === "sealed" && keys.length > 0) {
+        await unsealWithKeys((await stack.outputs()).address!.value as string, async (i) => keys[i]);
         state = "unsealed";
     }
     const refresh = opts.refresh ?? state === "unsealed";
@@ -130,10 +132,28 @@ export async function ensureImage(stack: automation.Stack): Promise<void> {
     );
 }
 
+/** The API address the stack's settings give (before its first update has set the `address` output). */
+export async function configAddress(stack: automation.Stack): Promise<string> {
+    const get = await settingsOf(stack);
+    return apiAddress(get("bindAddress"), Number(get("port")));
+}
+
 /** Fail early when the API port is taken by something other than this stack's container. */
 export async function ensurePortFree(stack: automation.Stack): Promise<void> {
     const get = await settingsOf(stack);
     const port = Number(get("port"));
     const bind = get("bindAddress");
     await checkHost(bind, port, physicalNames(stack.name).container);
+}
+
+/**
+ * `npm run unseal`, and when the stack was never configured (key holders unsealing a new server
+ * its first update stopped at) that update too, so no other manual step follows.
+ */
+export async function unsealStack(stack: automation.Stack, addressFlag?: string, onOutput: Sink = toStdout, keys?: NextKey): Promise<void> {
+    await unsealCommand(stack, addressFlag, await configAddress(stack), keys);
+    if (addressFlag === undefined && (await stack.outputs()).adminTokenAccessor === undefined) {
+        note("the stack was never configured: running its update now");
+        await provision(stack, onOutput);
+    }
 }

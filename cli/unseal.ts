@@ -66,13 +66,17 @@ export function unsealTarget(stackAddress: string | undefined, addressFlag: stri
  * command line, never from an exported VAULT_ADDR, so keys typed for this stack cannot go to
  * another server); keys from a hidden prompt or stdin.
  */
-export async function unsealCommand(stack: automation.Stack, addressFlag?: string): Promise<void> {
-    const address = unsealTarget((await stack.outputs()).address?.value as string | undefined, addressFlag);
+export async function unsealCommand(stack: automation.Stack, addressFlag?: string, configAddress?: string, keys?: NextKey): Promise<void> {
+    // Before the first update completes (key holders unseal a new server) the stack has no outputs
+    // yet: its settings give the address.
+    const address = unsealTarget(((await stack.outputs()).address?.value as string | undefined) ?? configAddress, addressFlag);
     if (address === undefined) {
         throw new Error(`the stack ${stack.name} has no server yet: run \`npm run up\` first`);
     }
     note(`unsealing ${address} (stack ${stack.name})`);
-    if (process.stdin.isTTY) {
+    if (keys !== undefined) {
+        await unsealWithKeys(address, keys);
+    } else if (process.stdin.isTTY) {
         await unsealWithKeys(address, (i, t) => readHidden(`unseal key ${i + 1} (of ${t} needed, not echoed): `));
     } else {
         const keys = await readPiped();

@@ -9,7 +9,7 @@ import type * as module from "./vaultInit";
 type Run = ComponentRun<module.VaultInit>;
 
 /** Build a VaultInit (3 shares, threshold 2) under mocks; adoption inputs given as secrets. */
-function vaultInit(opts: MockOptions & { adopt?: boolean; protect?: boolean } = {}): Promise<Run> {
+function vaultInit(opts: MockOptions & { adopt?: boolean; protect?: boolean; holders?: boolean } = {}): Promise<Run> {
     return runComponent((pulumi) => {
         const { VaultInit } = require("./vaultInit") as typeof module;
         return (o) =>
@@ -23,6 +23,7 @@ function vaultInit(opts: MockOptions & { adopt?: boolean; protect?: boolean } = 
                     containerName: "vault-t",
                     protect: opts.protect ?? true,
                     recordFile: "/tmp/vault-stack-unit/vault-t.rec",
+                    ...(opts.holders ? { keyHolders: HOLDERS } : {}),
                     ...(opts.adopt ? { adoptUnsealKeys: pulumi.secret("fake-a,fake-b"), adoptRootToken: pulumi.secret("fake-adopt-root") } : {}),
                 },
                 o,
@@ -36,6 +37,21 @@ function step(run: Run): (typeof run.invokes)[number] {
     expect(runs).toHaveLength(1);
     return runs[0]!;
 }
+
+/** Three obviously fake holders (the keys only need to look like base64 here). */
+const HOLDERS = [
+    { name: "alice", pgpKey: "mQENBfakeAlice" },
+    { name: "bob", pgpKey: "mQENBfakeBob" },
+    { name: "carol", pgpKey: "mQENBfakeCarol" },
+];
+
+/** An init record of key-holder custody: the shares as Vault encrypted them, by holder. */
+const HELD_INIT = {
+    unseal_keys_b64: ["fake-pgp-msg-1", "fake-pgp-msg-2", "fake-pgp-msg-3"],
+    root_token: "fake-root-token",
+    source: "init",
+    key_holders: ["alice", "bob", "carol"],
+};
 
 const SECRET_VALUES = [...FAKE_INIT.unseal_keys_b64, FAKE_INIT.root_token, "fake-a", "fake-adopt-root"];
 
@@ -120,6 +136,7 @@ describe("VaultInit: the unseal step of an update", () => {
             VAULT_ADDR: "http://127.0.0.1:18200",
             CONTAINER_ID: "cid-1",
             CONTAINER_NAME: "vault-t",
+            STACK_NAME: "unit",
             INIT_RECORD_FILE: "/tmp/vault-stack-unit/vault-t.rec",
             INIT_RECORD_KEY: "fake-password-vi-init-record-key",
         });
@@ -133,6 +150,41 @@ describe("VaultInit: the unseal step of an update", () => {
         for (const v of SECRET_VALUES) expect(clear).not.toContain(v);
         // The mocks see invoke arguments unwrapped; an invoke's result is secret when an argument was.
         expect(await run.pulumi.isSecret(run.result.sealState)).toBe(true);
+    });
+});
+
+describe("VaultInit: key-holder custody", () => {
+    test("the holders' public keys reach the init step, in share order, as plain environment", async () => {
+        const run = await vaultInit({ holders: true, initRecord: HELD_INIT });
+        const env = run.one("command:local:Command").inputs.environment as Record<string, string>;
+        expect(JSON.parse(env.KEY_HOLDERS!)).toEqual(HOLDERS);
+    });
+
+    test("no plaintext key in the outputs: unsealKeys is empty, each holder's encrypted share is listed by name", async () => {
+        const run = await vaultInit({ holders: true, initRecord: HELD_INIT });
+        expect(await run.value(run.result.unsealKeys)).toEqual([]);
+        expect(await run.value(run.result.encryptedShares)).toEqual({ alice: "fake-pgp-msg-1", bob: "fake-pgp-msg-2", carol: "fake-pgp-msg-3" });
+        expect(await run.pulumi.isSecret(run.result.encryptedShares)).toBe(false);
+    });
+
+    test("the unseal step gets the holders and their encrypted shares, never a key, on secret stdin", async () => {
+        const run = await vaultInit({ holders: true, initRecord: HELD_INIT });
+        const s = step(run);
+        expect(JSON.parse(s.inputs.stdin as string)).toEqual({ holders: ["alice", "bob", "carol"], shares: HELD_INIT.unseal_keys_b64 });
+        // The mocks see invoke arguments unwrapped; an invoke's result is secret when an argument was.
+        expect(await run.pulumi.isSecret(run.result.sealState)).toBe(true);
+    });
+
+    test("the mode follows the state's record: a record without holders keeps its keys, whatever the setting says", async () => {
+        const run = await vaultInit({ holders: true });
+        expect(await run.value(run.result.unsealKeys)).toEqual(FAKE_INIT.unseal_keys_b64);
+        expect(await run.value(run.result.encryptedShares)).toBeUndefined();
+    });
+
+    test("without holders there is no KEY_HOLDERS and no encrypted shares", async () => {
+        const run = await vaultInit();
+        expect(run.one("command:local:Command").inputs.environment).not.toHaveProperty("KEY_HOLDERS");
+        expect(await run.value(run.result.encryptedShares)).toBeUndefined();
     });
 });
 

@@ -1,6 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { KeyHolder } from "../core/keyHolders";
+import { custodyChanged } from "../core/messages";
 import { NS } from "../core/names";
 import { parseInitOutput } from "../core/vault/init";
 import { opsCommand } from "../ops/command";
@@ -45,6 +47,11 @@ export interface VaultInitArgs {
     readonly protect: boolean;
     /** Where the encrypted init record is written on this host (core/names `initRecordFile`). */
     readonly recordFile: string;
+    /**
+     * Key-holder custody: one holder per share; Vault encrypts each share to its holder's PGP key
+     * at init, and the state keeps only the encrypted shares. Empty: the keys are kept in the state.
+     */
+    readonly keyHolders?: readonly KeyHolder[];
 }
 
 /**
@@ -54,8 +61,10 @@ export interface VaultInitArgs {
 export class VaultInit extends pulumi.ComponentResource {
     /** The command resource that initialised the server; its stdout holds the keys (secret). */
     public readonly initCommand: command.local.Command;
-    /** The unseal keys (secret). */
+    /** The unseal keys (secret); empty under key-holder custody, where the state holds none. */
     public readonly unsealKeys: pulumi.Output<string[]>;
+    /** Under key-holder custody: each holder's share, PGP-encrypted to them (base64), by holder name. */
+    public readonly encryptedShares: pulumi.Output<Record<string, string> | undefined>;
     /** The root token (secret). */
     public readonly rootToken: pulumi.Output<string>;
     /** The key of the encrypted init record (secret). */
@@ -85,6 +94,11 @@ export class VaultInit extends pulumi.ComponentResource {
             KEY_THRESHOLD: String(args.keyThreshold),
             CONTAINER_NAME: args.containerName,
         };
+        const holders = args.keyHolders ?? [];
+        if (holders.length > 0) {
+            // Public keys: Vault's `pgp_keys`, in share order.
+            environment.KEY_HOLDERS = JSON.stringify(holders.map((h) => ({ name: h.name, pgpKey: h.pgpKey })));
+        }
         if (args.adoptUnsealKeys !== undefined) {
             environment.ADOPT_UNSEAL_KEYS = pulumi.secret(args.adoptUnsealKeys);
         }
@@ -114,7 +128,17 @@ export class VaultInit extends pulumi.ComponentResource {
         );
 
         const parsed = this.initCommand.stdout.apply(parseInitOutput);
-        this.unsealKeys = pulumi.secret(parsed.apply((p) => p.unsealKeys));
+        // The custody mode follows the state's init record: the shares are as init made them.
+        this.unsealKeys = pulumi.secret(parsed.apply((p) => (p.holders === undefined ? p.unsealKeys : [])));
+        // Encrypted to each holder's PGP key, so plain: only that holder can read their share.
+        this.encryptedShares = pulumi.unsecret(
+            parsed.apply((p) => (p.holders === undefined ? undefined : Object.fromEntries(p.holders.map((h, i) => [h, p.unsealKeys[i]!])))),
+        );
+        parsed.apply((p) => {
+            const want = holders.map((h) => h.name).join(", ");
+            const have = (p.holders ?? []).join(", ");
+            if (want !== have) void pulumi.log.warn(custodyChanged(have, want), this);
+        });
         this.rootToken = pulumi.secret(parsed.apply((p) => p.rootToken));
         this.adopted = pulumi.unsecret(parsed.apply((p) => p.source === "adopted"));
 
@@ -131,9 +155,13 @@ export class VaultInit extends pulumi.ComponentResource {
                         VAULT_ADDR: a,
                         CONTAINER_ID: id,
                         CONTAINER_NAME: n,
+                        STACK_NAME: pulumi.getStack(),
                         ...(dryRun ? {} : { INIT_RECORD_FILE: args.recordFile, INIT_RECORD_KEY: key }),
                     })),
-                stdin: dryRun ? undefined : pulumi.secret(this.unsealKeys.apply((k) => JSON.stringify(k))),
+                // The keys, or under key-holder custody the holders and their encrypted shares.
+                stdin: dryRun
+                    ? undefined
+                    : pulumi.secret(parsed.apply((p) => JSON.stringify(p.holders === undefined ? p.unsealKeys : { holders: p.holders, shares: p.unsealKeys }))),
                 logging: "stderr",
             },
             { parent: this },

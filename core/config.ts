@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ExtraSecret } from "./extraSecrets";
+import { KeyHolder } from "./keyHolders";
 import { NS } from "./names";
-import { RawConfig, RawValue, adoptRule, bindRule, extraSecretsRule, parseAll, requiredSecretsRule, thresholdRule, ttlRule } from "./validate";
+import { RawConfig, RawValue, adoptRule, bindRule, extraSecretsRule, keyHoldersRule, parseAll, requiredSecretsRule, thresholdRule, ttlRule } from "./validate";
 
 /** The validated, typed settings of a stack. Secret values are kept out: see `SecretInputs`. */
 export interface StackConfig {
@@ -36,6 +37,8 @@ export interface StackConfig {
     readonly extraSecrets: Readonly<Record<string, ExtraSecret>>;
     /** Which secret settings the operator supplied (the rest are generated or placeholders). */
     readonly supplied: ReadonlySet<string>;
+    /** Key holders, one per share (key-holder custody), or empty: the keys are kept in the state. */
+    readonly keyHolders: readonly KeyHolder[];
     /** Whether unseal keys and a root token were handed in to adopt an initialised server. */
     readonly adopt: boolean;
 }
@@ -54,6 +57,7 @@ export function validateConfig(raw: RawConfig): { config?: StackConfig; errors: 
     requiredSecretsRule(raw, v, errors);
     adoptRule(raw, v, supplied, errors);
     const extraSecrets = extraSecretsRule(raw, errors);
+    const keyHolders = keyHoldersRule(raw, v, supplied, errors);
     if (errors.length > 0) {
         return { errors };
     }
@@ -75,6 +79,7 @@ export function validateConfig(raw: RawConfig): { config?: StackConfig; errors: 
             providerTokenTtlSeconds: v.providerTokenTtlSeconds as number,
             database: { host: str("databaseHost"), port: String(v.databasePort), name: str("databaseName"), user: str("databaseUser") },
             extraSecrets,
+            keyHolders,
             supplied,
             adopt: supplied.has("adoptUnsealKeys") && supplied.has("adoptRootToken"),
         },

@@ -102,3 +102,16 @@ export const rootTokenRetired = (status: number, why: string): string =>
 export const generateRootInProgress = (progress: number, required: number): string =>
     `a root token generation is already in progress on the server (${progress}/${required}), started by someone else: ` +
     "finish it, or cancel it with `vault operator generate-root -cancel`, then run the command again";
+
+/** A sealed server whose shares are held by key holders: the update stops before any Vault resource. */
+export const holdersNeeded = (address: string, progress: number, threshold: number, holders: readonly string[], stack: string): string =>
+    `the server at ${address} is sealed (unseal progress ${progress}/${threshold}) and its unseal keys are held by ${holders.length} key holders ` +
+    `(${holders.join(", ")}): ${threshold} of them must unseal it; nothing on the Vault side was changed. Each holder runs ` +
+    `\`npm run -s keys -- --stack ${stack} --holder <name> | gpg --decrypt\` and types the key it prints into \`npm run unseal -- --stack ${stack}\` ` +
+    "(not echoed). The unseal that completes the threshold finishes the update by itself when the stack was never configured; otherwise run `npm run up` again";
+
+/** `keyHolders` no longer matches the holders the server was initialised for. */
+export const custodyChanged = (have: string, want: string): string =>
+    `${setting("keyHolders")} (${want || "none"}) differs from the holders this server's shares were made for at init (${have || "none: the keys are in the state"}). ` +
+    "The shares stay as init made them, and this program never initialises again: re-encrypting them to other holders is Vault's rekey " +
+    '(`vault operator rekey -init -pgp-keys ...`, see docs/operations.md, "Key custody"), then a new stack adopts the server; or set keyHolders back';

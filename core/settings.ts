@@ -1,7 +1,7 @@
 import { DEFAULT_IMAGE } from "./names";
 
 /** How a setting's raw text is read. */
-export type Kind = "string" | "integer" | "boolean" | "duration" | "secret" | "secretMap";
+export type Kind = "string" | "integer" | "boolean" | "duration" | "secret" | "secretMap" | "holderList";
 
 /** One row of the settings table: everything the program, its validation and its docs know of a key. */
 export interface Setting {
@@ -162,6 +162,12 @@ export const SETTINGS: readonly Setting[] = [
     { key: "cockpitAdminPassword", kind: "secret", description: "secret/cockpit admin_password (generated: 24 characters, if unset)." },
     { key: "adoptUnsealKeys", kind: "secret", description: "Adopt an initialised server: the unseal keys you kept, separated by commas." },
     { key: "adoptRootToken", kind: "secret", description: "Adopt an initialised server: its root token." },
+    {
+        key: "keyHolders",
+        kind: "holderList",
+        description:
+            "Key-holder custody: one { name, pgpKey } per key share (pgpKey: base64 of `gpg --export`, or armored). Shares are PGP-encrypted by Vault at init; the state holds no plaintext share.",
+    },
     {
         key: "extraSecrets",
         kind: "secretMap",

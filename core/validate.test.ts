@@ -1,4 +1,5 @@
-import { fixSet, fixSetSecret, fixSetSecretPath, problem, setting, unknownSetting } from "./messages";
+import { fixHolder } from "./keyHolders";
+import { fixRm, fixSet, fixSetSecret, fixSetSecretPath, problem, setting, unknownSetting } from "./messages";
 import { MAX_TOKEN_TTL_SECONDS, SETTINGS, SETTING_BY_KEY, Setting } from "./settings";
 import {
     Parsed,
@@ -8,6 +9,7 @@ import {
     bindRule,
     checkSecret,
     extraSecretsRule,
+    keyHoldersRule,
     parseAll,
     parseSetting,
     requiredSecretsRule,
@@ -44,7 +46,11 @@ describe("the settings table", () => {
 
     test.each(SETTINGS.map((s) => [s.key, s] as const))("%s is internally consistent", (_key, s) => {
         const secretKind = s.kind === "secret" || s.kind === "secretMap";
-        if (secretKind) {
+        if (s.kind === "holderList") {
+            // A structured list checked by its own rule (core/keyHolders.ts): no default, no Pulumi.yaml entry.
+            expect(s.default).toBeUndefined();
+            expect(s.yamlType).toBeUndefined();
+        } else if (secretKind) {
             // A secret has no default (it would sit in the code in clear) and no Pulumi.yaml entry.
             expect(s.default).toBeUndefined();
             expect(s.yamlType).toBeUndefined();
@@ -329,5 +335,39 @@ describe("cross-field rules", () => {
         const out = collect((e) => extraSecretsRule(r, e));
         expect(out).toEqual({ result: parsed, errors });
         expect(out.errors.join()).not.toContain("fake-");
+    });
+});
+
+describe("keyHoldersRule", () => {
+    // Public keys only need to pass the packet check here; core/keyHolders.test.ts uses a real one.
+    const key = Buffer.concat([Buffer.from([0x99, 0x01, 0x0d]), Buffer.alloc(40, 1)]).toString("base64");
+    const holders = (n: number): string => JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `holder${i + 1}`, pgpKey: key })));
+
+    test("one holder per share: the holders are returned in order", () => {
+        const r = collect((e) => keyHoldersRule(raw({ keyHolders: holders(5) }), { keyShares: 5 }, new Set(), e));
+        expect(r.errors).toEqual([]);
+        expect(r.result.map((h) => h.name)).toEqual(["holder1", "holder2", "holder3", "holder4", "holder5"]);
+    });
+
+    test("no setting: keys in the state", () => {
+        expect(collect((e) => keyHoldersRule(raw({}), { keyShares: 5 }, new Set(), e))).toEqual({ result: [], errors: [] });
+    });
+
+    test("a count other than keyShares is refused, naming both and both fixes", () => {
+        expect(collect((e) => keyHoldersRule(raw({ keyHolders: holders(3) }), { keyShares: 5 }, new Set(), e)).errors).toEqual([
+            problem(
+                "keyHolders",
+                "3 holders",
+                `must name one holder per key share, and ${setting("keyShares")} is 5`,
+                `set ${fixSet("keyShares", 3)} (and ${setting("keyThreshold")} at most that), or add holders with ${fixHolder(3)}`,
+            ),
+        ]);
+    });
+
+    test("adoption with holders is refused: handed-in keys would sit in the state", () => {
+        const r = collect((e) => keyHoldersRule(raw({ keyHolders: holders(5) }), { keyShares: 5 }, new Set(["adoptUnsealKeys", "adoptRootToken"]), e));
+        expect(r.errors).toHaveLength(1);
+        expect(r.errors[0]).toContain("cannot be combined with adoptUnsealKeys");
+        expect(r.errors[0]).toContain(fixRm("keyHolders"));
     });
 });

@@ -1,5 +1,6 @@
 import { ExtraSecret, parseExtraSecrets } from "./extraSecrets";
-import { fixSet, fixSetSecret, fixSetSecretPath, problem, setting, unknownSetting } from "./messages";
+import { KeyHolder, fixHolder, parseKeyHolders } from "./keyHolders";
+import { fixRm, fixSet, fixSetSecret, fixSetSecretPath, problem, setting, unknownSetting } from "./messages";
 import { MAX_TOKEN_TTL_SECONDS, SETTINGS, SETTING_BY_KEY, Setting } from "./settings";
 import { parseKeys } from "./vault/keys";
 
@@ -96,7 +97,7 @@ export function parseAll(raw: RawConfig, errors: string[]): { values: Values; su
     for (const s of SETTINGS) {
         if (s.kind === "secret") {
             if (checkSecret(s.key, raw[s.key], errors)) supplied.add(s.key);
-        } else if (s.kind !== "secretMap") {
+        } else if (s.kind !== "secretMap" && s.kind !== "holderList") {
             const text = raw[s.key]?.value ?? s.default;
             values[s.key] = text === undefined ? undefined : parseSetting(s, text, errors);
         }
@@ -208,4 +209,35 @@ export function extraSecretsRule(raw: RawConfig, errors: string[]): Record<strin
         return {};
     }
     return parseExtraSecrets(r?.value, errors);
+}
+
+/**
+ * Key holders: one per share, and not together with adoption (handed-in plaintext keys would be
+ * kept in the state, which this mode exists to avoid).
+ */
+export function keyHoldersRule(raw: RawConfig, v: Values, supplied: ReadonlySet<string>, errors: string[]): KeyHolder[] {
+    const holders = parseKeyHolders(raw.keyHolders?.value, errors);
+    if (holders.length === 0) return holders;
+    const shares = v.keyShares as number | undefined;
+    if (shares !== undefined && holders.length !== shares) {
+        errors.push(
+            problem(
+                "keyHolders",
+                `${holders.length} holder${holders.length === 1 ? "" : "s"}`,
+                `must name one holder per key share, and ${setting("keyShares")} is ${shares}`,
+                `set ${fixSet("keyShares", holders.length)} (and ${setting("keyThreshold")} at most that), or add holders with ${fixHolder(holders.length)}`,
+            ),
+        );
+    }
+    if (supplied.has("adoptUnsealKeys")) {
+        errors.push(
+            problem(
+                "keyHolders",
+                undefined,
+                "cannot be combined with adoptUnsealKeys: adoption keeps the handed-in plaintext keys in the state, which key-holder custody exists to avoid",
+                `adopt first without key holders (${fixRm("keyHolders")}), then rekey the server to the holders' PGP keys (\`vault operator rekey -init -pgp-keys ...\`)`,
+            ),
+        );
+    }
+    return holders;
 }

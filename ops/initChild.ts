@@ -1,7 +1,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import { crashAt } from "../core/fault";
-import { requestInit } from "../core/vault/init";
+import { HolderKeys, requestInit } from "../core/vault/init";
 import { loadRecord } from "../core/vault/record";
 
 // The init request runs in a child process of its own session: whatever happens to the update
@@ -48,11 +48,24 @@ export function initInChild(address: string, shares: number, threshold: number, 
 /** In the child: the request, the durable record, and nothing else. */
 export async function initRequestMain(address: string, record: RecordPlace, say: (m: string) => void): Promise<void> {
     try {
-        await requestInit(address, Number(process.env.KEY_SHARES), Number(process.env.KEY_THRESHOLD), record, () =>
-            crashAt("after-init-response", say, Number(process.env.INIT_PARENT_PID)),
+        await requestInit(
+            address,
+            Number(process.env.KEY_SHARES),
+            Number(process.env.KEY_THRESHOLD),
+            record,
+            () => crashAt("after-init-response", say, Number(process.env.INIT_PARENT_PID)),
+            holderKeys(process.env.KEY_HOLDERS),
         );
     } catch (err) {
         fs.writeFileSync(errorFile(record), err instanceof Error ? err.message : String(err), { mode: 0o600 });
         throw err;
     }
+}
+
+/** The key holders handed to the init step (`KEY_HOLDERS`: JSON list of { name, pgpKey }), if any. */
+export function holderKeys(text: string | undefined): HolderKeys | undefined {
+    const t = (text ?? "").trim();
+    if (t === "") return undefined;
+    const list = JSON.parse(t) as { name: string; pgpKey: string }[];
+    return list.length === 0 ? undefined : { names: list.map((h) => h.name), keys: list.map((h) => h.pgpKey) };
 }

@@ -20,10 +20,11 @@ import { AdminSpec, bootstrapAdmin, parseAdminRecord, renewAdmin, sameSpec } fro
 import { checkAddress } from "../core/vault/client";
 import { initOrAdopt, parseInitOutput } from "../core/vault/init";
 import { loadRecord, removeRecord } from "../core/vault/record";
-import { RecordPlace, initInChild, initRequestMain } from "./initChild";
+import { RecordPlace, holderKeys, initInChild, initRequestMain } from "./initChild";
 import { parseKeys } from "../core/vault/keys";
 import { readKvPaths } from "../core/vault/kv";
 import { sealStatus, unsealWith, waitForActive, waitForApi } from "../core/vault/seal";
+import { holdersNeeded, notInitialised } from "../core/messages";
 
 const EXIT_USAGE = 2;
 
@@ -73,6 +74,7 @@ const modes: Record<string, (address: string) => Promise<string>> = {
                 adoptToken: env("ADOPT_ROOT_TOKEN"),
                 containerName: env("CONTAINER_NAME") || undefined,
                 record,
+                holders: holderKeys(process.env.KEY_HOLDERS),
             },
             say,
             record === undefined
@@ -91,7 +93,19 @@ const modes: Record<string, (address: string) => Promise<string>> = {
     },
     async unseal(address) {
         await ready(address);
-        const keys = parseKeys(await readStdin());
+        const input = await readStdin();
+        const held = heldShares(input);
+        if (held !== undefined) {
+            // Key-holder custody: no key is here to unseal with; the holders unseal, the update waits for them.
+            forgetRecord(held.shares);
+            const s = await sealStatus(address);
+            if (!s.initialized) throw new Error(notInitialised(address));
+            if (s.sealed) throw new Error(holdersNeeded(address, s.progress, s.t, held.holders, env("STACK_NAME") || "<stack>"));
+            await waitForActive(address, 30, env("CONTAINER_NAME") || undefined);
+            say(`unsealed (by ${s.t} of the ${held.holders.length} key holders)`);
+            return JSON.stringify({ initialized: true, sealed: false, unsealedNow: false, shares: s.n, threshold: s.t });
+        }
+        const keys = parseKeys(input);
         if (keys.length === 0) throw new Error("no unseal keys on stdin");
         const { status, unsealedNow } = await unsealWith(address, keys, say);
         forgetRecord(keys);
@@ -150,7 +164,16 @@ const modes: Record<string, (address: string) => Promise<string>> = {
     },
 };
 
-/** The state holds the keys it unsealed with: the init record with the same keys has done its job. */
+/** Key-holder custody's unseal input: `{ holders, shares }` (the encrypted shares), else undefined (a list of keys). */
+function heldShares(text: string): { holders: string[]; shares: string[] } | undefined {
+    const t = text.trim();
+    if (!t.startsWith("{")) return undefined;
+    const p = JSON.parse(t) as { holders?: unknown; shares?: unknown };
+    if (!Array.isArray(p.holders) || !Array.isArray(p.shares)) throw new Error("unseal expects the key holders and their encrypted shares on stdin");
+    return { holders: p.holders.map(String), shares: p.shares.map(String) };
+}
+
+/** The state holds the keys (or encrypted shares) it unsealed with: the init record with the same ones has done its job. */
 function forgetRecord(keys: readonly string[]): void {
     const record = recordPlace();
     const text = record === undefined ? undefined : loadRecord(record.file, record.key);

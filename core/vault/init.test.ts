@@ -35,6 +35,25 @@ describe("initOrAdopt: an uninitialised server", () => {
         expect(said).toEqual(["initialised with 4 key shares, threshold 2"]);
     });
 
+    test("key-holder custody: the holders' PGP keys go to Vault as pgp_keys, and the record names the holders in share order", async () => {
+        fake().state.initialized = false;
+        const { record, said } = await run({
+            shares: 3,
+            threshold: 2,
+            holders: { names: ["alice", "bob", "carol"], keys: ["fake-pk-1", "fake-pk-2", "fake-pk-3"] },
+        });
+        expect(fake().calls[1]!.body).toEqual({ secret_shares: 3, secret_threshold: 2, pgp_keys: ["fake-pk-1", "fake-pk-2", "fake-pk-3"] });
+        expect(record.key_holders).toEqual(["alice", "bob", "carol"]);
+        expect(parseInitOutput(JSON.stringify(record)).holders).toEqual(["alice", "bob", "carol"]);
+        expect(said).toEqual(["initialised with 3 key shares, threshold 2; each share is encrypted to its key holder (alice, bob, carol)"]);
+    });
+
+    test("a record naming more holders than shares is damaged", () => {
+        expect(() => parseInitOutput(JSON.stringify({ unseal_keys_b64: ["a"], root_token: "fake-root", key_holders: ["alice", "bob"] }))).toThrow(
+            "the init step's output names 2 key holders for 1 shares; its record in the state is damaged",
+        );
+    });
+
     test("a refused init fails with the server's reason", async () => {
         fake().state.initialized = false;
         fake().script("PUT /v1/sys/init", [{ status: 400, json: { errors: ["invalid shares"] } }]);

@@ -14,13 +14,27 @@ export interface InitRecord {
     /** Key shares and threshold the server reported or was initialised with. */
     readonly shares: number;
     readonly threshold: number;
+    /**
+     * Key-holder custody: the holders' names, in share order. `unseal_keys_b64` then holds each
+     * share encrypted by Vault to that holder's PGP key (base64 of the PGP message).
+     */
+    readonly key_holders?: string[];
 }
 
 /** What the program reads from an init record. */
 export interface InitResult {
+    /** Plaintext unseal keys, or (with `holders`) the PGP-encrypted shares. */
     readonly unsealKeys: string[];
     readonly rootToken: string;
     readonly source: "init" | "adopted";
+    /** The key holders' names in share order, when the shares are PGP-encrypted to them. */
+    readonly holders?: string[];
+}
+
+/** The PGP keys of the key holders, in share order: `pgp_keys` of the init request. */
+export interface HolderKeys {
+    readonly names: readonly string[];
+    readonly keys: readonly string[];
 }
 
 /**
@@ -36,14 +50,19 @@ export function parseInitOutput(stdout: string): InitResult {
             `the init step printed ${stdout.length} characters that are not JSON; its record in the state is damaged (see docs/operations.md, "Adopting a server")`,
         );
     }
-    const p = parsed as { unseal_keys_b64?: unknown; root_token?: unknown; source?: unknown };
+    const p = parsed as { unseal_keys_b64?: unknown; root_token?: unknown; source?: unknown; key_holders?: unknown };
     if (!Array.isArray(p.unseal_keys_b64) || p.unseal_keys_b64.length === 0 || p.unseal_keys_b64.some((k) => typeof k !== "string" || k === "")) {
         throw new Error("the init step's output has no unseal keys; its record in the state is damaged");
     }
     if (typeof p.root_token !== "string" || p.root_token === "") {
         throw new Error("the init step's output has no root token; its record in the state is damaged");
     }
-    return { unsealKeys: p.unseal_keys_b64 as string[], rootToken: p.root_token, source: p.source === "adopted" ? "adopted" : "init" };
+    const keys = p.unseal_keys_b64 as string[];
+    const holders = Array.isArray(p.key_holders) ? (p.key_holders as unknown[]).map(String) : undefined;
+    if (holders !== undefined && holders.length !== keys.length) {
+        throw new Error(`the init step's output names ${holders.length} key holders for ${keys.length} shares; its record in the state is damaged`);
+    }
+    return { unsealKeys: keys, rootToken: p.root_token, source: p.source === "adopted" ? "adopted" : "init", ...(holders === undefined ? {} : { holders }) };
 }
 
 /** The previous run's record when it is a complete one (an update of the init resource), else undefined. */
@@ -71,6 +90,8 @@ export interface InitRequest {
     readonly containerName?: string;
     /** The encrypted init record's file and key: a crash between init and the state is recovered from it. */
     readonly record?: { readonly file: string; readonly key: string };
+    /** Key-holder custody: each share is encrypted by Vault to its holder's PGP key. */
+    readonly holders?: HolderKeys;
 }
 
 /** Performs the init request and returns the record (written durably first); see `requestInit`. */
@@ -87,13 +108,17 @@ export async function requestInit(
     threshold: number,
     record: { readonly file: string; readonly key: string } | undefined,
     afterResponse: () => void = () => undefined,
+    holders?: HolderKeys,
 ): Promise<string> {
-    const r = await vaultApi(address, "PUT", "/v1/sys/init", { body: { secret_shares: shares, secret_threshold: threshold }, timeoutMs: null });
+    const body: Record<string, unknown> = { secret_shares: shares, secret_threshold: threshold };
+    if (holders !== undefined) body.pgp_keys = holders.keys;
+    const r = await vaultApi(address, "PUT", "/v1/sys/init", { body, timeoutMs: null });
     const keys = r.json.keys_base64;
     if (r.status !== 200 || !Array.isArray(keys) || typeof r.json.root_token !== "string") {
         throw new Error(`PUT /v1/sys/init answered HTTP ${r.status}: ${apiErrors(r)}`);
     }
-    const text = JSON.stringify({ unseal_keys_b64: keys as string[], root_token: r.json.root_token, source: "init", shares, threshold } satisfies InitRecord);
+    const rec: InitRecord = { unseal_keys_b64: keys as string[], root_token: r.json.root_token, source: "init", shares, threshold };
+    const text = JSON.stringify(holders === undefined ? rec : { ...rec, key_holders: [...holders.names] });
     afterResponse();
     if (record !== undefined) saveRecord(record.file, text, record.key);
     return text;
@@ -114,8 +139,11 @@ export async function initOrAdopt(req: InitRequest, say: Say, performInit?: Perf
         throw new Error(`GET /v1/sys/init answered HTTP ${state.status}: ${apiErrors(state)}`);
     }
     if (state.json.initialized !== true) {
-        const record = await (performInit ?? (() => requestInit(req.address, req.shares, req.threshold, req.record)))();
-        say(`initialised with ${req.shares} key shares, threshold ${req.threshold}`);
+        const record = await (performInit ?? (() => requestInit(req.address, req.shares, req.threshold, req.record, undefined, req.holders)))();
+        say(
+            `initialised with ${req.shares} key shares, threshold ${req.threshold}` +
+                (req.holders === undefined ? "" : `; each share is encrypted to its key holder (${req.holders.names.join(", ")})`),
+        );
         return record;
     }
     // Initialised, and the state holds no keys: an init of this stack whose update died before
