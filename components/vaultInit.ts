@@ -16,6 +16,8 @@ export interface SealState {
     /** Key shares and threshold as the server reports them. */
     readonly shares?: number;
     readonly threshold?: number;
+    /** Why the update must stop here (a sealed server whose keys are with key holders). */
+    readonly stop?: string;
 }
 
 /** Parse the status/unseal step's stdout; anything unreadable is an unknown state. */
@@ -166,7 +168,16 @@ export class VaultInit extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.sealState = step.stdout.apply(parseSealState);
+        // A sealed server whose keys are with key holders: the update stops here, before any Vault
+        // resource. The message naming the holders is logged once, on this component; every input
+        // waiting on the seal state fails with a short pointer to it (a RunError prints no stack).
+        this.sealState = step.stdout.apply(parseSealState).apply((s) => {
+            if (dryRun || s.stop === undefined) return s;
+            void pulumi.log.error(s.stop, this);
+            throw new pulumi.RunError(
+                "stopped before any Vault resource: the server is sealed and its keys are with the key holders (see the message on vault-stack:vault:VaultInit)",
+            );
+        });
 
         this.registerOutputs({ unsealKeys: this.unsealKeys, rootToken: this.rootToken, sealState: this.sealState });
     }

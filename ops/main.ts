@@ -100,7 +100,11 @@ const modes: Record<string, (address: string) => Promise<string>> = {
             forgetRecord(held.shares);
             const s = await sealStatus(address);
             if (!s.initialized) throw new Error(notInitialised(address));
-            if (s.sealed) throw new Error(holdersNeeded(address, s.progress, s.t, held.holders, env("STACK_NAME") || "<stack>"));
+            if (s.sealed) {
+                // Not a failure of this step: the program stops the update with this message, before any Vault resource.
+                const stop = holdersNeeded(address, s.progress, s.t, held.holders, env("STACK_NAME") || "<stack>");
+                return JSON.stringify({ reachable: true, initialized: true, sealed: true, shares: s.n, threshold: s.t, progress: s.progress, stop });
+            }
             await waitForActive(address, 30, env("CONTAINER_NAME") || undefined);
             say(`unsealed (by ${s.t} of the ${held.holders.length} key holders)`);
             return JSON.stringify({ initialized: true, sealed: false, unsealedNow: false, shares: s.n, threshold: s.t });
@@ -179,7 +183,7 @@ function forgetRecord(keys: readonly string[]): void {
     const text = record === undefined ? undefined : loadRecord(record.file, record.key);
     if (text !== undefined && JSON.stringify(parseInitOutput(text).unsealKeys) === JSON.stringify(keys)) {
         removeRecord(record!.file);
-        say("the state holds the keys: removed the init record");
+        say("the state holds the init's answer: removed the init record");
     }
 }
 

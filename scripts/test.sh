@@ -6,6 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . "${VSTACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vault-stack}/env.sh"
+# The key-holder e2e makes real PGP keys and decrypts shares with GnuPG (Debian's gnupg).
+if ! command -v gpg >/dev/null 2>&1; then
+  echo "== installing gnupg (key-holder tests)" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnupg; } >&2 \
+    || { echo "could not install gnupg: apt-get install gnupg" >&2; exit 1; }
+fi
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 t0=$(date +%s)
