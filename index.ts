@@ -4,7 +4,19 @@ import { VaultAdmin } from "./components/vaultAdmin";
 import { VaultInit } from "./components/vaultInit";
 import { VaultServer } from "./components/vaultServer";
 import { ConfigError, loadConfig } from "./core/config";
-import { APP_TOKEN_ROLE, AUDIT_DEVICE_PATH, AUDIT_FILE, KV_MOUNT, apiAddress, appPolicyName, initRecordFile, physicalNames } from "./core/names";
+import {
+    APP_TOKEN_ROLE,
+    AUDIT_DEVICE_PATH,
+    AUDIT_FILE,
+    CLUSTER_PORT,
+    CONTAINER_PORT,
+    KV_MOUNT,
+    apiAddress,
+    appPolicyName,
+    initRecordFile,
+    nodeId,
+    nodeNames,
+} from "./core/names";
 
 /** The program: validated config -> Docker server -> init/unseal -> Vault configuration -> outputs. */
 function vaultStack() {
@@ -21,14 +33,29 @@ function vaultStack() {
     const { config, secrets } = loaded;
     const address = apiAddress(config.bindAddress, config.port);
 
-    const server = new VaultServer("vault", {
-        image: config.image,
-        names: physicalNames(pulumi.getStack()),
-        bindAddress: config.bindAddress,
-        port: config.port,
-        apiAddr: address,
-        protectData: config.protect,
-    });
+    // One server, or a Raft cluster: node i publishes its API on port + i and reaches its peers
+    // by container name on the stack's network. Node 0 is the server a single-node stack has.
+    const stack = pulumi.getStack();
+    const raft = config.storage === "raft";
+    const nodeAddress = (i: number): string => apiAddress(config.bindAddress, config.port + i);
+    const servers: VaultServer[] = [];
+    for (let i = 0; i < config.nodes; i++) {
+        const names = nodeNames(stack, i);
+        const peers = [...Array(config.nodes).keys()].filter((j) => j !== i).map((j) => `http://${nodeNames(stack, j).container}:${CONTAINER_PORT}`);
+        servers.push(
+            new VaultServer(i === 0 ? "vault" : `vault-node${i}`, {
+                image: config.image,
+                names,
+                bindAddress: config.bindAddress,
+                port: config.port + i,
+                apiAddr: nodeAddress(i),
+                protectData: config.protect,
+                ...(raft ? { raft: { nodeId: nodeId(i), clusterAddr: `http://${names.container}:${CLUSTER_PORT}`, peers } } : {}),
+                ...(i === 0 ? {} : { network: servers[0]!.network }),
+            }),
+        );
+    }
+    const server = servers[0]!;
 
     const init = new VaultInit("vault", {
         address,
@@ -41,6 +68,8 @@ function vaultStack() {
         protect: config.protect,
         recordFile: initRecordFile(pulumi.getStack()),
         keyHolders: config.keyHolders,
+        storage: config.storage,
+        standbys: servers.slice(1).map((srv, i) => ({ address: nodeAddress(i + 1), containerId: srv.container.id })),
     });
 
     const appPolicy = appPolicyName(config.appTokenDisplayName);
@@ -49,7 +78,14 @@ function vaultStack() {
         // Plain in preview and update alike, or every preview would show a provider change.
         address: pulumi.unsecret(init.sealState.apply(() => address)),
         rootToken: init.rootToken,
-        spec: { kvMount: KV_MOUNT, appPolicy, appRole: APP_TOKEN_ROLE, auditPath: AUDIT_DEVICE_PATH, appTokenPeriod: config.appTokenPeriod },
+        spec: {
+            kvMount: KV_MOUNT,
+            appPolicy,
+            appRole: APP_TOKEN_ROLE,
+            auditPath: AUDIT_DEVICE_PATH,
+            appTokenPeriod: config.appTokenPeriod,
+            ...(raft ? { raft: true } : {}),
+        },
         containerName: server.containerName,
     });
 
@@ -80,6 +116,9 @@ function vaultStack() {
         uiUrl: `${address}/ui`,
         containerName: server.containerName,
         dataVolume: server.dataVolume.name,
+        storage: config.storage,
+        // Every node's API address, node 0 first (any of them serves: a standby forwards to the active node).
+        nodeAddresses: servers.map((_, i) => nodeAddress(i)),
         kvMount: KV_MOUNT,
         secretPaths: Object.keys(store.secrets).map((p) => `${KV_MOUNT}/${p}`),
         appReadablePaths: store.appPaths.map((p) => `${KV_MOUNT}/${p}`),

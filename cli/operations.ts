@@ -5,8 +5,8 @@ import { DEFAULT_IMAGE, LOCAL_IMAGE, NS, apiAddress, physicalNames } from "../co
 import { defaultOf } from "../core/settings";
 import { adminTokenLapsed } from "../core/messages";
 import { vaultApi } from "../core/vault/client";
-import { sealStatus } from "../core/vault/seal";
-import { NextKey } from "../core/vault/seal";
+
+import { NextKey, sealStatus, unsealStandby, waitForLeader } from "../core/vault/seal";
 import { unsealCommand, unsealWithKeys } from "./unseal";
 import { dockerUrns, note } from "./workspace";
 
@@ -67,6 +67,15 @@ export async function provision(stack: automation.Stack, onOutput: Sink = toStdo
     if (state === "sealed" && keys.length > 0) {
         await unsealWithKeys((await stack.outputs()).address!.value as string, async (i) => keys[i]);
         state = "unsealed";
+    }
+    // A Raft cluster needs a quorum before anything can be read: unseal the other nodes too.
+    const nodes = ((await stack.outputs()).nodeAddresses?.value ?? []) as string[];
+    if (state === "unsealed" && nodes.length > 1 && keys.length > 0) {
+        for (const other of nodes.slice(1)) {
+            const r = await unsealStandby(other, keys, note, 30).catch((err: unknown) => ({ address: other, problem: String(err) }));
+            if (r.problem !== undefined) note(`WARNING: the node at ${other} stays sealed for now: ${r.problem}`);
+        }
+        note(`the active node is ${await waitForLeader(nodes[0]!, 60)}`);
     }
     const refresh = opts.refresh ?? state === "unsealed";
     if (refresh) await ensureAdminToken(stack);

@@ -61,6 +61,8 @@ export class VaultAdmin extends pulumi.ComponentResource {
                     APP_ROLE: s.appRole,
                     AUDIT_PATH: s.auditPath,
                     ...(s.appTokenPeriod === undefined ? {} : { APP_TOKEN_PERIOD: s.appTokenPeriod }),
+                    // Only on Raft stacks, so a file stack's bootstrap inputs stay as they were.
+                    ...(s.raft === true ? { RAFT: "1" } : {}),
                 },
                 stdin: pulumi.secret(args.rootToken),
                 // stdout carries the admin token and is never logged; stderr carries only messages.

@@ -18,6 +18,9 @@ export interface SealState {
     readonly threshold?: number;
     /** Why the update must stop here (a sealed server whose keys are with key holders). */
     readonly stop?: string;
+    /** Raft: every node as the step left it, and the active node's API address. */
+    readonly nodes?: readonly { readonly address: string; readonly sealed?: boolean; readonly problem?: string }[];
+    readonly active?: string;
 }
 
 /** Parse the status/unseal step's stdout; anything unreadable is an unknown state. */
@@ -54,6 +57,10 @@ export interface VaultInitArgs {
      * at init, and the state keeps only the encrypted shares. Empty: the keys are kept in the state.
      */
     readonly keyHolders?: readonly KeyHolder[];
+    /** Storage backend; with raft the unseal step waits for the cluster's active node. @default "file" */
+    readonly storage?: "file" | "raft";
+    /** The other nodes of a Raft cluster: their API addresses (as seen from this host) and container IDs. */
+    readonly standbys?: readonly { readonly address: string; readonly containerId: pulumi.Input<string> }[];
 }
 
 /**
@@ -97,6 +104,7 @@ export class VaultInit extends pulumi.ComponentResource {
             CONTAINER_NAME: args.containerName,
         };
         const holders = args.keyHolders ?? [];
+        const standbys = args.standbys ?? [];
         if (holders.length > 0) {
             // Public keys: Vault's `pgp_keys`, in share order.
             environment.KEY_HOLDERS = JSON.stringify(holders.map((h) => ({ name: h.name, pgpKey: h.pgpKey })));
@@ -152,11 +160,19 @@ export class VaultInit extends pulumi.ComponentResource {
                 command: opsCommand(dryRun ? "status" : "unseal"),
                 // The record's key only where keys are fed in, so the preview's status stays plain.
                 environment: pulumi
-                    .all([args.address, args.containerId, args.containerName, dryRun ? "" : record.INIT_RECORD_KEY])
-                    .apply(([a, id, n, key]) => ({
+                    .all([
+                        args.address,
+                        args.containerId,
+                        args.containerName,
+                        dryRun ? "" : record.INIT_RECORD_KEY,
+                        pulumi.all(standbys.map((n) => n.containerId)),
+                    ])
+                    .apply(([a, id, n, key, ids]) => ({
                         VAULT_ADDR: a,
-                        CONTAINER_ID: id,
+                        // Every node's container: the step runs again whenever one is (re)created.
+                        CONTAINER_ID: [id, ...ids].join(","),
                         CONTAINER_NAME: n,
+                        ...(args.storage === "raft" ? { STORAGE: "raft", STANDBYS: JSON.stringify(standbys.map((x) => x.address)) } : {}),
                         STACK_NAME: pulumi.getStack(),
                         ...(dryRun ? {} : { INIT_RECORD_FILE: args.recordFile, INIT_RECORD_KEY: key }),
                     })),

@@ -1,9 +1,9 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { renderVaultHcl } from "../core/hcl";
+import { RaftNode, renderVaultHcl } from "../core/hcl";
 import { opsCommand } from "../ops/command";
-import { CONFIG_FILE, CONTAINER_PORT, DATA_DIR, LOGS_DIR, MANAGED_BY, NS, PhysicalNames } from "../core/names";
+import { CONFIG_FILE, CONTAINER_PORT, DATA_DIR, LOGS_DIR, MANAGED_BY, NS, PhysicalNames, STORAGE_LABEL } from "../core/names";
 
 /** Arguments of the Docker side of the Vault server. */
 export interface VaultServerArgs {
@@ -19,6 +19,10 @@ export interface VaultServerArgs {
     readonly apiAddr: string;
     /** Protect the data volume against deletion (it is retained on delete in any case). @default true */
     readonly protectData: boolean;
+    /** Raft storage of this node (file storage when absent). */
+    readonly raft?: RaftNode;
+    /** The stack's network when another node made it (nodes after the first); else this server makes it. */
+    readonly network?: docker.Network;
 }
 
 /** The first words of the start command's message when a non-root server cannot write its volumes. */
@@ -50,7 +54,7 @@ export const HEALTHCHECK_URL = `http://127.0.0.1:${CONTAINER_PORT}/v1/sys/health
 
 /** The Docker network, volumes, image and container that run the Vault server (playbook steps 1 to 4). */
 export class VaultServer extends pulumi.ComponentResource {
-    /** The bridge network the container is attached to. */
+    /** The bridge network the container is attached to (shared by the stack's nodes). */
     public readonly network: docker.Network;
     /** The volume holding the server's file storage; retained on delete. */
     public readonly dataVolume: docker.Volume;
@@ -68,29 +72,44 @@ export class VaultServer extends pulumi.ComponentResource {
 
         const n = args.names;
         const labels = [{ ...MANAGED_BY }];
-        this.network = new docker.Network(
-            `${name}-net`,
-            { name: n.network, driver: "bridge", labels },
-            // Physical names are fixed, so a replacement must remove the old object first.
-            { parent: this, deleteBeforeReplace: true },
-        );
-        this.dataVolume = new docker.Volume(`${name}-data`, { name: n.dataVolume, labels }, { parent: this, retainOnDelete: true, protect: args.protectData });
-        this.logsVolume = new docker.Volume(`${name}-logs`, { name: n.logsVolume, labels }, { parent: this, retainOnDelete: true });
-        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
-
+        this.network =
+            args.network ??
+            new docker.Network(
+                `${name}-net`,
+                { name: n.network, driver: "bridge", labels },
+                // Physical names are fixed, so a replacement must remove the old object first.
+                { parent: this, deleteBeforeReplace: true },
+            );
+        const storage = args.raft === undefined ? "file" : "raft";
         // The engine answers and the API port is free (or held by this stack's own container).
         const hostReady = command.local.runOutput(
             {
                 command: opsCommand("hostcheck"),
-                environment: pulumi
-                    .all([args.bindAddress, args.port])
-                    .apply(([bind, port]) => ({ VAULT_ADDR: args.apiAddr, BIND_ADDRESS: bind, PORT: String(port), CONTAINER_NAME: n.container })),
+                environment: pulumi.all([args.bindAddress, args.port]).apply(([bind, port]) => ({
+                    VAULT_ADDR: args.apiAddr,
+                    BIND_ADDRESS: bind,
+                    PORT: String(port),
+                    CONTAINER_NAME: n.container,
+                    DATA_VOLUME: n.dataVolume,
+                    STORAGE: storage,
+                })),
                 logging: "stderr",
             },
             { parent: this },
         ).stdout;
 
-        this.vaultHcl = renderVaultHcl({ apiAddr: args.apiAddr, ui: true });
+        // The data volume waits for the host check too: a switch of storage stops the update
+        // before any volume is made or replaced. Raft volumes say what they hold; file volumes
+        // keep the labels they always had.
+        this.dataVolume = new docker.Volume(
+            `${name}-data`,
+            { name: hostReady.apply(() => n.dataVolume), labels: args.raft === undefined ? labels : [...labels, { label: STORAGE_LABEL, value: "raft" }] },
+            { parent: this, retainOnDelete: true, protect: args.protectData },
+        );
+        this.logsVolume = new docker.Volume(`${name}-logs`, { name: n.logsVolume, labels }, { parent: this, retainOnDelete: true });
+        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+
+        this.vaultHcl = renderVaultHcl({ apiAddr: args.apiAddr, ui: true, ...(args.raft === undefined ? {} : { raft: args.raft }) });
         this.container = new docker.Container(
             `${name}-container`,
             {

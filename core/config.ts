@@ -3,7 +3,19 @@ import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ExtraSecret } from "./extraSecrets";
 import { KeyHolder } from "./keyHolders";
 import { NS } from "./names";
-import { RawConfig, RawValue, adoptRule, bindRule, extraSecretsRule, keyHoldersRule, parseAll, requiredSecretsRule, thresholdRule, ttlRule } from "./validate";
+import {
+    RawConfig,
+    RawValue,
+    adoptRule,
+    bindRule,
+    extraSecretsRule,
+    keyHoldersRule,
+    nodesRule,
+    parseAll,
+    requiredSecretsRule,
+    thresholdRule,
+    ttlRule,
+} from "./validate";
 
 /** The validated, typed settings of a stack. Secret values are kept out: see `SecretInputs`. */
 export interface StackConfig {
@@ -13,6 +25,10 @@ export interface StackConfig {
     readonly bindAddress: string;
     /** Host port the API is published on. */
     readonly port: number;
+    /** Storage backend: the playbook's file storage, or integrated Raft. */
+    readonly storage: "file" | "raft";
+    /** Server nodes (1, 3 or 5; more than 1 on Raft only). */
+    readonly nodes: number;
     /** Number of unseal key shares `operator init` creates. */
     readonly keyShares: number;
     /** Number of shares needed to unseal. */
@@ -52,6 +68,7 @@ export function validateConfig(raw: RawConfig): { config?: StackConfig; errors: 
     const errors: string[] = [];
     const { values: v, supplied } = parseAll(raw, errors);
     thresholdRule(v, errors);
+    nodesRule(v, errors);
     bindRule(v, errors);
     ttlRule(v, errors);
     requiredSecretsRule(raw, v, errors);
@@ -68,6 +85,8 @@ export function validateConfig(raw: RawConfig): { config?: StackConfig; errors: 
             image: str("image"),
             bindAddress: str("bindAddress"),
             port: v.port as number,
+            storage: str("storage") as "file" | "raft",
+            nodes: v.nodes as number,
             keyShares: v.keyShares as number,
             keyThreshold: v.keyThreshold as number,
             appTokenTtl: str("appTokenTtl"),

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as net from "net";
-import { NO_DOCKER, portTaken } from "./messages";
-import { hostAddress } from "./names";
+import { NO_DOCKER, portTaken, storageSwitch } from "./messages";
+import { STORAGE_LABEL, hostAddress } from "./names";
 
 // What the host's Docker engine and network say, through the real `docker` client.
 
@@ -71,11 +71,19 @@ export function portAnswers(host: string, port: number): Promise<boolean> {
 }
 
 /**
- * Before the container is created or replaced: the engine answers, and the API port is free
- * unless this stack's own container holds it. Throws the operator's next step.
+ * Before the container is created or replaced: the engine answers, the API port is free unless
+ * this stack's own container holds it, and an existing data volume holds the storage the
+ * settings name. Throws the operator's next step.
  */
-export async function checkHost(bindAddress: string, port: number, container: string): Promise<void> {
+export async function checkHost(bindAddress: string, port: number, container: string, storage?: { volume: string; kind: string }): Promise<void> {
     ensureDocker();
+    if (storage !== undefined) {
+        // A data volume keeps the storage it was made with: a switch would read it as empty (and
+        // initialise again) or not at all. Volumes without the label hold file storage.
+        const label = docker(["volume", "inspect", "--format", `{{ index .Labels "${STORAGE_LABEL}" }}`, storage.volume]);
+        const have = label === undefined ? undefined : label.trim() === "" || label.trim() === "<no value>" ? "file" : label.trim();
+        if (have !== undefined && have !== storage.kind) throw new Error(storageSwitch(storage.volume, have, storage.kind));
+    }
     if (!containerRunning(container) && (await portAnswers(hostAddress(bindAddress), port))) {
         throw new Error(portTaken(port, bindAddress));
     }

@@ -1,4 +1,11 @@
-import { CONTAINER_PORT, DATA_DIR } from "./names";
+import { CLUSTER_PORT, CONTAINER_PORT, DATA_DIR } from "./names";
+
+/** Raft storage of one node: its ID, the address peers reach its cluster port at, and the peers' API addresses to join. */
+export interface RaftNode {
+    readonly nodeId: string;
+    readonly clusterAddr: string;
+    readonly peers: readonly string[];
+}
 
 /** Settings that shape the server's configuration file. */
 export interface VaultHclSettings {
@@ -6,21 +13,34 @@ export interface VaultHclSettings {
     readonly apiAddr: string;
     /** Serve the web UI. */
     readonly ui: boolean;
+    /** Integrated Raft storage for this node; file storage (the playbook's) when absent. */
+    readonly raft?: RaftNode;
 }
 
-/** Render vault.hcl as the playbook's step 2: file storage, plain tcp listener, api_addr, ui, disable_mlock. */
+/** Render vault.hcl as the playbook's step 2: file storage, plain tcp listener, api_addr, ui, disable_mlock; or a Raft node. */
 export function renderVaultHcl(s: VaultHclSettings): string {
+    const r = s.raft;
+    const storage =
+        r === undefined
+            ? [`storage "file" {`, `  path = "${DATA_DIR}"`, `}`]
+            : [
+                  `storage "raft" {`,
+                  `  path    = "${DATA_DIR}"`,
+                  `  node_id = "${r.nodeId}"`,
+                  ...r.peers.flatMap((p) => [``, `  retry_join {`, `    leader_api_addr = "${p}"`, `  }`]),
+                  `}`,
+              ];
     return [
-        `storage "file" {`,
-        `  path = "${DATA_DIR}"`,
-        `}`,
+        ...storage,
         ``,
         `listener "tcp" {`,
         `  address     = "0.0.0.0:${CONTAINER_PORT}"`,
+        ...(r === undefined ? [] : [`  cluster_address = "0.0.0.0:${CLUSTER_PORT}"`]),
         `  tls_disable = 1`,
         `}`,
         ``,
         `api_addr = "${s.apiAddr}"`,
+        ...(r === undefined ? [] : [`cluster_addr = "${r.clusterAddr}"`]),
         ``,
         `ui = ${s.ui}`,
         ``,

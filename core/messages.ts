@@ -115,3 +115,10 @@ export const custodyChanged = (have: string, want: string): string =>
     `${setting("keyHolders")} (${want || "none"}) differs from the holders this server's shares were made for at init (${have || "none: the keys are in the state"}). ` +
     "The shares stay as init made them, and this program never initialises again: re-encrypting them to other holders is Vault's rekey " +
     '(`vault operator rekey -init -pgp-keys ...`, see docs/operations.md, "Key custody"), then a new stack adopts the server; or set keyHolders back';
+
+/** The settings name another storage than the stack's data volume holds. */
+export const storageSwitch = (volume: string, have: string, want: string): string =>
+    `${setting("storage")} (${want}) differs from the storage this stack's data volume ${volume} holds (${have}); nothing was changed. ` +
+    `Switching storage in place is refused: the ${have} data would be read as an empty server. To move, take a backup (\`npm run backup\`), ` +
+    `then copy the data into a new stack with ${fixSet("storage", want)} with Vault's \`vault operator migrate\` (docs/operations.md, "Changing storage"); ` +
+    `or go back with ${fixSet("storage", have)}`;

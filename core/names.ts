@@ -27,6 +27,25 @@ export function physicalNames(stack: string): PhysicalNames {
     return { container, network: `${container}-net`, dataVolume: `${container}-data`, logsVolume: `${container}-logs` };
 }
 
+/**
+ * The physical Docker names of node `index` of a stack's cluster. Node 0 keeps the names of a
+ * single server, so a stack's first node is the server it always had.
+ */
+export function nodeNames(stack: string, index: number): PhysicalNames {
+    if (index === 0) return physicalNames(stack);
+    const container = `vault-${stack}-${index}`;
+    return { container, network: physicalNames(stack).network, dataVolume: `${container}-data`, logsVolume: `${container}-logs` };
+}
+
+/** Raft's ID of node `index` (stable, so a node whose volume is recreated rejoins under its name). */
+export const nodeId = (index: number): string => `node${index}`;
+
+/** Port of the cluster listener inside the container (Raft and request forwarding). */
+export const CLUSTER_PORT = 8201;
+
+/** Label on Raft data volumes: the storage they hold (a volume without it holds file storage). */
+export const STORAGE_LABEL = "vault-stack.storage";
+
 /** The address this host reaches a server published on `bindAddress` through (0.0.0.0 through loopback). */
 export function hostAddress(bindAddress: string): string {
     return bindAddress === "0.0.0.0" ? "127.0.0.1" : bindAddress;

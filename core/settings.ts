@@ -76,6 +76,26 @@ export const SETTINGS: readonly Setting[] = [
         description: "Accept publishing the plain-HTTP API on a non-loopback address.",
     },
     {
+        key: "storage",
+        kind: "string",
+        default: "file",
+        pattern: /^(file|raft)$/,
+        allowed: "must be file or raft",
+        allowedDoc: "file, raft",
+        yamlType: "string",
+        description:
+            "Storage backend - file (the playbook's, one server) or raft (integrated storage, recommended for anything that matters; needed for nodes > 1 and snapshots). Fixed once the stack has data.",
+    },
+    {
+        key: "nodes",
+        kind: "integer",
+        default: "1",
+        min: 1,
+        max: 5,
+        yamlType: "integer",
+        description: "Server nodes (1, 3 or 5; more than 1 needs raft). Node i publishes its API on port + i.",
+    },
+    {
         key: "keyShares",
         kind: "integer",
         default: "5",

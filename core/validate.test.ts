@@ -10,6 +10,7 @@ import {
     checkSecret,
     extraSecretsRule,
     keyHoldersRule,
+    nodesRule,
     parseAll,
     parseSetting,
     requiredSecretsRule,
@@ -369,5 +370,33 @@ describe("keyHoldersRule", () => {
         expect(r.errors).toHaveLength(1);
         expect(r.errors[0]).toContain("cannot be combined with adoptUnsealKeys");
         expect(r.errors[0]).toContain(fixRm("keyHolders"));
+    });
+});
+
+describe("nodesRule", () => {
+    test.each<[string, Values, string[]]>([
+        ["one file server", { nodes: 1, storage: "file" }, []],
+        ["three raft nodes", { nodes: 3, storage: "raft" }, []],
+        ["five raft nodes", { nodes: 5, storage: "raft" }, []],
+        [
+            "an even count",
+            { nodes: 2, storage: "raft" },
+            [problem("nodes", "2", "must be 1, 3 or 5: a Raft cluster needs an odd count to keep a quorum", `set ${fixSet("nodes", 3)}`)],
+        ],
+        [
+            "three nodes on file storage",
+            { nodes: 3, storage: "file" },
+            [
+                problem(
+                    "nodes",
+                    "3",
+                    `needs ${setting("storage")} raft: file storage serves one server only`,
+                    `set ${fixSet("storage", "raft")}, or ${fixSet("nodes", 1)}`,
+                ),
+            ],
+        ],
+        ["nodes already reported invalid", { nodes: undefined, storage: "file" }, []],
+    ])("%s", (_name, v, errors) => {
+        expect(collect((e) => nodesRule(v, e)).errors).toEqual(errors);
     });
 });

@@ -241,3 +241,21 @@ export function keyHoldersRule(raw: RawConfig, v: Values, supplied: ReadonlySet<
     }
     return holders;
 }
+
+/** Nodes: an odd count (a Raft quorum), and more than one only on Raft storage. */
+export function nodesRule(v: Values, errors: string[]): void {
+    const nodes = v.nodes as number | undefined;
+    if (nodes === undefined) return;
+    if (nodes % 2 === 0) {
+        errors.push(problem("nodes", String(nodes), "must be 1, 3 or 5: a Raft cluster needs an odd count to keep a quorum", `set ${fixSet("nodes", 3)}`));
+    } else if (nodes > 1 && v.storage === "file") {
+        errors.push(
+            problem(
+                "nodes",
+                String(nodes),
+                `needs ${setting("storage")} raft: file storage serves one server only`,
+                `set ${fixSet("storage", "raft")}, or ${fixSet("nodes", 1)}`,
+            ),
+        );
+    }
+}

@@ -23,7 +23,7 @@ import { loadRecord, removeRecord } from "../core/vault/record";
 import { RecordPlace, holderKeys, initInChild, initRequestMain } from "./initChild";
 import { parseKeys } from "../core/vault/keys";
 import { readKvPaths } from "../core/vault/kv";
-import { sealStatus, unsealWith, waitForActive, waitForApi } from "../core/vault/seal";
+import { NodeState, sealStatus, unsealStandby, unsealWith, waitForActive, waitForApi, waitForLeader } from "../core/vault/seal";
 import { holdersNeeded, notInitialised } from "../core/messages";
 
 const EXIT_USAGE = 2;
@@ -56,7 +56,13 @@ function recordPlace(): RecordPlace | undefined {
 
 const modes: Record<string, (address: string) => Promise<string>> = {
     async hostcheck() {
-        await checkHost(env("BIND_ADDRESS"), Number(env("PORT")), env("CONTAINER_NAME"));
+        const volume = env("DATA_VOLUME");
+        await checkHost(
+            env("BIND_ADDRESS"),
+            Number(env("PORT")),
+            env("CONTAINER_NAME"),
+            volume === "" ? undefined : { volume, kind: env("STORAGE") || "file" },
+        );
         return JSON.stringify({ ready: true });
     },
     async init(address) {
@@ -105,17 +111,17 @@ const modes: Record<string, (address: string) => Promise<string>> = {
                 const stop = holdersNeeded(address, s.progress, s.t, held.holders, env("STACK_NAME") || "<stack>");
                 return JSON.stringify({ reachable: true, initialized: true, sealed: true, shares: s.n, threshold: s.t, progress: s.progress, stop });
             }
-            await waitForActive(address, 30, env("CONTAINER_NAME") || undefined);
+            const cluster = await standbys(address, [], held.holders.length);
             say(`unsealed (by ${s.t} of the ${held.holders.length} key holders)`);
-            return JSON.stringify({ initialized: true, sealed: false, unsealedNow: false, shares: s.n, threshold: s.t });
+            return JSON.stringify({ initialized: true, sealed: false, unsealedNow: false, shares: s.n, threshold: s.t, ...cluster });
         }
         const keys = parseKeys(input);
         if (keys.length === 0) throw new Error("no unseal keys on stdin");
         const { status, unsealedNow } = await unsealWith(address, keys, say);
         forgetRecord(keys);
-        await waitForActive(address, 30, env("CONTAINER_NAME") || undefined);
+        const cluster = await standbys(address, keys, 0);
         say(unsealedNow ? "unsealed" : "already unsealed");
-        return JSON.stringify({ initialized: status.initialized, sealed: status.sealed, unsealedNow, shares: status.n, threshold: status.t });
+        return JSON.stringify({ initialized: status.initialized, sealed: status.sealed, unsealedNow, shares: status.n, threshold: status.t, ...cluster });
     },
     async bootstrap(address) {
         await ready(address);
@@ -125,6 +131,7 @@ const modes: Record<string, (address: string) => Promise<string>> = {
             appRole: env("APP_ROLE"),
             auditPath: env("AUDIT_PATH"),
             ...(env("APP_TOKEN_PERIOD") === "" ? {} : { appTokenPeriod: env("APP_TOKEN_PERIOD") }),
+            ...(env("RAFT") === "1" ? { raft: true } : {}),
         };
         const handed = env(ROOT_TOKEN_ENV);
         const previous = parseAdminRecord(process.env.PULUMI_COMMAND_STDOUT);
@@ -167,6 +174,42 @@ const modes: Record<string, (address: string) => Promise<string>> = {
         return JSON.stringify(await readKvPaths(address, req.token ?? "", req.mount ?? "", req.paths ?? []));
     },
 };
+
+/**
+ * After the first node is unsealed: a single server waits until it is active; a Raft cluster
+ * waits for its active node, then unseals every standby (`STANDBYS`: their API addresses) with
+ * the same keys. A standby that cannot be unsealed is reported and left out: a dead node never
+ * blocks an update. Under key-holder custody (no keys here) a sealed standby waits for its holders.
+ */
+async function standbys(address: string, keys: readonly string[], holders: number): Promise<{ nodes?: NodeState[]; active?: string }> {
+    const container = env("CONTAINER_NAME") || undefined;
+    const others = env("STANDBYS") === "" ? [] : (JSON.parse(env("STANDBYS")) as string[]);
+    if (env("STORAGE") !== "raft") {
+        await waitForActive(address, 30, container);
+        return {};
+    }
+    const active = await waitForLeader(address, 60, container);
+    say(`the active node is ${active}`);
+    const nodes: NodeState[] = [{ address, sealed: false }];
+    for (const other of others) {
+        let state: NodeState;
+        try {
+            state =
+                holders > 0
+                    ? (await sealStatus(other)).sealed
+                        ? { address: other, sealed: true, problem: `sealed: ${holders} key holders unseal it with \`npm run unseal\`` }
+                        : { address: other, sealed: false }
+                    : await unsealStandby(other, keys, say);
+        } catch (err) {
+            state = { address: other, problem: err instanceof Error ? err.message : String(err) };
+        }
+        if (state.problem !== undefined) say(`WARNING: the node at ${other} is left out of this update: ${state.problem}`);
+        nodes.push(state);
+    }
+    // The first node serves the update (a standby forwards to the active node), so the
+    // provider's address stays the same from one update to the next, whichever node leads.
+    return { nodes, active };
+}
 
 /** Key-holder custody's unseal input: `{ holders, shares }` (the encrypted shares), else undefined (a list of keys). */
 function heldShares(text: string): { holders: string[]; shares: string[] } | undefined {

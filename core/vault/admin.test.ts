@@ -41,6 +41,21 @@ describe("renderAdminPolicy", () => {
         expect(hcl).not.toMatch(/sys\/raw|sys\/auth|vault-stack-admin|"root"/);
         expect(hcl.match(/"sudo"/g)).toHaveLength(2);
     });
+
+    test("a Raft stack's admin also reads the peers, removes a dead one and takes and restores snapshots; a file stack's does not", () => {
+        const raft = renderAdminPolicy({ ...SPEC, raft: true });
+        const paths = [...raft.matchAll(/^path "([^"]+)"/gm)].map((m) => m[1]);
+        expect(paths.filter((p) => p!.startsWith("sys/storage/"))).toEqual([
+            "sys/storage/raft/configuration",
+            "sys/storage/raft/autopilot/state",
+            "sys/storage/raft/remove-peer",
+            "sys/storage/raft/snapshot",
+            "sys/storage/raft/snapshot-force",
+        ]);
+        expect(renderAdminPolicy(SPEC)).not.toContain("sys/storage");
+        expect(sameSpec(SPEC, { ...SPEC, raft: true })).toBe(false);
+        expect(sameSpec(SPEC, { ...SPEC, raft: false })).toBe(true);
+    });
 });
 
 describe("bootstrapAdmin", () => {

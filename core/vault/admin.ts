@@ -21,6 +21,8 @@ export interface AdminSpec {
     readonly auditPath: string;
     /** The app token's period, set on the role (a non-root token cannot ask for one itself). */
     readonly appTokenPeriod?: string;
+    /** Raft storage: the cluster's peers, dead-peer removal and snapshots are the admin's too. */
+    readonly raft?: boolean;
 }
 
 /** What the bootstrap prints and the state keeps (secret as a whole). */
@@ -51,6 +53,15 @@ export function renderAdminPolicy(spec: AdminSpec): string {
         ["auth/token/lookup-accessor", ["update"], "reading the app token"],
         ["auth/token/revoke-accessor", ["update"], "revoking the app token"],
         ["auth/token/lookup", ["update"], "looking a token up"],
+        ...(spec.raft === true
+            ? ([
+                  ["sys/storage/raft/configuration", ["read"], "the Raft peers"],
+                  ["sys/storage/raft/autopilot/state", ["read"], "the cluster's health"],
+                  ["sys/storage/raft/remove-peer", ["update"], "removing a dead peer"],
+                  ["sys/storage/raft/snapshot", ["read", "update"], "snapshots: backup and restore"],
+                  ["sys/storage/raft/snapshot-force", ["update"], "restoring another cluster's snapshot (only with --force)"],
+              ] as [string, string[], string][])
+            : []),
     ];
     return rules.map(([p, caps, why]) => `# ${why}\npath "${p}" {\n  capabilities = [${caps.map((c) => `"${c}"`).join(", ")}]\n}\n`).join("\n");
 }
@@ -78,7 +89,7 @@ export function parseAdminRecord(text: string | undefined): AdminRecord | undefi
 
 /** Whether two specs name the same things (the admin identity need not change). */
 export function sameSpec(a: AdminSpec, b: AdminSpec): boolean {
-    const norm = (s: AdminSpec): string => JSON.stringify([s.kvMount, s.appPolicy, s.appRole, s.auditPath, s.appTokenPeriod ?? ""]);
+    const norm = (s: AdminSpec): string => JSON.stringify([s.kvMount, s.appPolicy, s.appRole, s.auditPath, s.appTokenPeriod ?? "", s.raft === true]);
     return norm(a) === norm(b);
 }
 

@@ -1,6 +1,6 @@
 import { closedAddress, fakeShare, useFakeVault } from "../../tests/unit/fakeVault";
 import { keyRejected, notInitialised, nothingAnswers, stillSealed } from "../messages";
-import { ANY_STATE_HEALTH, sealStatus, unseal, unsealWith, waitForActive, waitForApi } from "./seal";
+import { ANY_STATE_HEALTH, sealStatus, unseal, unsealStandby, unsealWith, waitForActive, waitForApi } from "./seal";
 
 // Seal status, the two waits and the unseal loop against an in-process fake server.
 
@@ -131,5 +131,44 @@ describe("unseal", () => {
         await expect(unsealWith(fake().address, KEYS.slice(0, 2), say)).rejects.toThrow(new Error(stillSealed(2, 3, 2)));
         expect(said).toEqual(["unseal progress 1/3", "unseal progress 2/3"]);
         expect(fake().state.sealed).toBe(true);
+    });
+});
+
+describe("unsealStandby (a Raft node joining the cluster)", () => {
+    test("feeds the threshold of keys, then waits while the join completes (sealed, progress 0) until it reports unsealed", async () => {
+        const joining = { type: "shamir", initialized: true, sealed: true, t: 3, n: 5 };
+        fake().script("POST /v1/sys/unseal", [
+            { status: 200, json: { ...joining, progress: 1 } },
+            { status: 200, json: { ...joining, progress: 2 } },
+            { status: 200, json: { ...joining, progress: 0 } },
+        ]);
+        fake().script("GET /v1/sys/seal-status", [
+            { status: 200, json: { ...joining, progress: 0 } },
+            { status: 200, json: { ...joining, progress: 0 } },
+            { status: 200, json: { ...joining, sealed: false, progress: 0 } },
+        ]);
+        const { say, said } = sayings();
+        expect(await unsealStandby(fake().address, KEYS, say, 10)).toEqual({ address: fake().address, sealed: false });
+        // Three keys only (not five), and no key in what was said.
+        expect(
+            fake()
+                .lines()
+                .filter((l) => l === "POST /v1/sys/unseal"),
+        ).toHaveLength(3);
+        expect(said).toEqual([`unsealed the standby ${fake().address}`]);
+    });
+
+    test("a node that never learns the cluster is initialised is reported, not fatal", async () => {
+        fake().state.initialized = false;
+        const r = await unsealStandby(fake().address, KEYS, () => undefined, 0.5);
+        expect(r).toMatchObject({ sealed: true, problem: "it has not joined the cluster within 0.5s (its retry_join reaches no unsealed peer)" });
+        expect(fake().lines()).not.toContain("POST /v1/sys/unseal");
+    });
+
+    test("a rejected key is named by position, never by value", async () => {
+        fake().script("POST /v1/sys/unseal", [{ status: 400, json: { errors: ["invalid key"] } }]);
+        const r = await unsealStandby(fake().address, KEYS, () => undefined, 2);
+        expect(r.problem).toBe(keyRejected(1, 5, 400, "invalid key"));
+        for (const k of KEYS) expect(r.problem).not.toContain(k);
     });
 });

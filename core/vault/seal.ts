@@ -104,3 +104,62 @@ export async function unseal(address: string, nextKey: NextKey, say: Say, count?
 export function unsealWith(address: string, keys: readonly string[], say: Say): Promise<{ status: SealStatus; unsealedNow: boolean }> {
     return unseal(address, async (i) => keys[i], say, keys.length);
 }
+
+/** A standby node of a Raft cluster as the unseal step reaches it. */
+export interface NodeState {
+    readonly address: string;
+    readonly sealed?: boolean;
+    /** Why the node could not be unsealed (it stays out of this update; never a key). */
+    readonly problem?: string;
+}
+
+/**
+ * Unseal a Raft standby with the cluster's keys. A node that has not joined yet learns from its
+ * `retry_join` that the cluster is initialised; the threshold of keys then completes its join
+ * (seal status stays sealed with progress 0 meanwhile), after which it reports unsealed.
+ */
+export async function unsealStandby(address: string, keys: readonly string[], say: Say, seconds = 60): Promise<NodeState> {
+    const deadline = Date.now() + seconds * 1000;
+    let s = await sealStatus(address);
+    while (!s.initialized && Date.now() < deadline) {
+        await sleep(500);
+        s = await sealStatus(address);
+    }
+    if (!s.initialized) return { address, sealed: true, problem: `it has not joined the cluster within ${seconds}s (its retry_join reaches no unsealed peer)` };
+    if (!s.sealed) return { address, sealed: false };
+    for (let i = 0; i < keys.length && s.sealed && !(i >= s.t && s.progress === 0); i++) {
+        const r = await vaultApi(address, "POST", "/v1/sys/unseal", { body: { key: keys[i]!.trim() } });
+        if (r.status !== 200) return { address, sealed: true, problem: keyRejected(i + 1, keys.length, r.status, apiErrors(r)) };
+        s = r.json as unknown as SealStatus;
+    }
+    while (s.sealed && Date.now() < deadline) {
+        await sleep(500);
+        s = await sealStatus(address);
+    }
+    if (s.sealed) return { address, sealed: true, problem: `it took the keys but is still sealed after ${seconds}s (joining the cluster)` };
+    say(`unsealed the standby ${address}`);
+    return { address, sealed: false };
+}
+
+/**
+ * Raft: wait until this node is unsealed and the cluster has an active node that answers (this
+ * one or another: a standby forwards requests to it). Returns the active node's API address.
+ */
+export async function waitForLeader(address: string, seconds: number, containerName = "<container>"): Promise<string> {
+    const deadline = Date.now() + seconds * 1000;
+    let last = "";
+    while (Date.now() < deadline) {
+        const h = await vaultApi(address, "GET", "/v1/sys/health?standbyok=true").catch(() => undefined);
+        const leader = h?.status === 200 ? await vaultApi(address, "GET", "/v1/sys/leader").catch(() => undefined) : undefined;
+        const at = typeof leader?.json.leader_address === "string" ? leader.json.leader_address : "";
+        if (at !== "") {
+            const active = await vaultApi(at, "GET", "/v1/sys/health").catch(() => undefined);
+            if (active?.status === 200) return at;
+            last = `the active node ${at} answers HTTP ${active?.status ?? "nothing"}`;
+        } else {
+            last = h === undefined ? "no answer" : `HTTP ${h.status}, no active node yet`;
+        }
+        await sleep(250);
+    }
+    throw new Error(`the cluster has no active node ${seconds}s after unsealing (${last}): check \`docker logs ${containerName}\``);
+}

@@ -6,7 +6,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { ROOT, openStack } from "../../cli/workspace";
-import { NS, PhysicalNames, initRecordFile, physicalNames } from "../../core/names";
+import { portAnswers } from "../../core/docker";
+import { NS, PhysicalNames, initRecordFile, nodeNames, physicalNames } from "../../core/names";
 import { projectConfig } from "../../core/settings";
 import { ApiResult, vaultApi } from "../../core/vault/client";
 
@@ -111,6 +112,16 @@ export async function freePort(): Promise<number> {
     });
 }
 
+/** The first of `n` consecutive free TCP ports on loopback (a cluster's nodes publish port + i). */
+export async function freePorts(n: number): Promise<number> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+        const base = 20000 + Math.floor(Math.random() * 40000);
+        const free = await Promise.all([...Array(n).keys()].map((i) => portAnswers("127.0.0.1", base + i).then((taken) => !taken)));
+        if (free.every(Boolean)) return base;
+    }
+    throw new Error(`no ${n} consecutive free ports found on 127.0.0.1`);
+}
+
 /** A scratch stack of the program: its own name, backend, passphrase, temporary work dir and log. */
 export class ScratchStack {
     /** Everything the engine printed, and every error message, for the leak scan. */
@@ -126,7 +137,7 @@ export class ScratchStack {
     ) {}
 
     /** Create a stack with a unique name in a fresh temporary directory. */
-    static async create(prefix: string): Promise<ScratchStack> {
+    static async create(prefix: string, ports = 1): Promise<ScratchStack> {
         const name = `${prefix}${crypto.randomBytes(3).toString("hex")}`;
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), `vault-stack-${name}-`));
         const workDir = path.join(dir, "project");
@@ -139,7 +150,7 @@ export class ScratchStack {
             // `main` serves a plain `pulumi` CLI run in this folder; inline runs ignore it.
             projectSettings: { ...PROJECT_SETTINGS, main: path.relative(workDir, ROOT) },
         });
-        const ts = new ScratchStack(stack, name, dir, await freePort());
+        const ts = new ScratchStack(stack, name, dir, ports === 1 ? await freePort() : await freePorts(ports));
         await ts.set("image", serverImage());
         await ts.set("port", String(ts.port));
         return ts;
@@ -270,8 +281,11 @@ export class ScratchStack {
         // objects go directly (destroy itself is tested where it matters, lifecycle test 8). An
         // engine-driven teardown cost 20-30 s a stack.
         const n = this.names;
-        trySh("docker", ["rm", "-f", n.container]);
-        trySh("docker", ["volume", "rm", "-f", n.dataVolume, n.logsVolume]);
+        // A cluster's nodes 1 to 4 too (rm of what does not exist just fails).
+        for (const node of [0, 1, 2, 3, 4].map((i) => nodeNames(this.name, i))) {
+            trySh("docker", ["rm", "-f", node.container]);
+            trySh("docker", ["volume", "rm", "-f", node.dataVolume, node.logsVolume]);
+        }
         trySh("docker", ["network", "rm", n.network]);
         fs.rmSync(initRecordFile(this.name), { force: true });
         fs.rmSync(this.dir, { recursive: true, force: true });

@@ -27,6 +27,42 @@ disable_mlock = true
     });
 });
 
+describe("renderVaultHcl: a Raft node", () => {
+    test("integrated storage with the node's ID and a retry_join per peer, the cluster listener and cluster_addr", () => {
+        const hcl = renderVaultHcl({
+            apiAddr: "http://127.0.0.1:18201",
+            ui: true,
+            raft: { nodeId: "node1", clusterAddr: "http://vault-t-1:8201", peers: ["http://vault-t:8200", "http://vault-t-2:8200"] },
+        });
+        expect(hcl).toBe(`storage "raft" {
+  path    = "/vault/data"
+  node_id = "node1"
+
+  retry_join {
+    leader_api_addr = "http://vault-t:8200"
+  }
+
+  retry_join {
+    leader_api_addr = "http://vault-t-2:8200"
+  }
+}
+
+listener "tcp" {
+  address     = "0.0.0.0:8200"
+  cluster_address = "0.0.0.0:8201"
+  tls_disable = 1
+}
+
+api_addr = "http://127.0.0.1:18201"
+cluster_addr = "http://vault-t-1:8201"
+
+ui = true
+
+disable_mlock = true
+`);
+    });
+});
+
 describe("renderReadPolicy", () => {
     const policy = renderReadPolicy("secret", FIXED_SECRET_PATHS);
     const paths = [...policy.matchAll(/^path "([^"]+)"/gm)].map((m) => m[1]);
