@@ -1,6 +1,6 @@
 import * as automation from "@pulumi/pulumi/automation";
 import { parseKeys } from "../core/vault/keys";
-import { NextKey, SealStatus, unseal } from "../core/vault/seal";
+import { NextKey, SealStatus, unseal, unsealStandby } from "../core/vault/seal";
 import { note } from "./workspace";
 
 /** Read one line from a TTY without echoing it. */
@@ -74,12 +74,26 @@ export async function unsealCommand(stack: automation.Stack, addressFlag?: strin
         throw new Error(`the stack ${stack.name} has no server yet: run \`npm run up\` first`);
     }
     note(`unsealing ${address} (stack ${stack.name})`);
+    let source: NextKey;
     if (keys !== undefined) {
-        await unsealWithKeys(address, keys);
+        source = keys;
     } else if (process.stdin.isTTY) {
-        await unsealWithKeys(address, (i, t) => readHidden(`unseal key ${i + 1} (of ${t} needed, not echoed): `));
+        source = (i, t) => readHidden(`unseal key ${i + 1} (of ${t} needed, not echoed): `);
     } else {
-        const keys = await readPiped();
-        await unsealWithKeys(address, async (i) => keys[i]);
+        const piped = await readPiped();
+        source = async (i) => piped[i];
     }
+    // The keys given are kept in memory for the other nodes of a Raft cluster, then dropped.
+    const given: string[] = [];
+    await unsealWithKeys(address, async (i, t) => {
+        const k = await source(i, t);
+        if (k !== undefined) given.push(k);
+        return k;
+    });
+    const others = addressFlag === undefined ? (((await stack.outputs()).nodeAddresses?.value ?? []) as string[]).slice(1) : [];
+    for (const other of others) {
+        const r = await unsealStandby(other, given, note, 30).catch((err: unknown) => ({ address: other, problem: String(err) }));
+        if (r.problem !== undefined) note(`WARNING: the node at ${other} is still sealed: ${r.problem}`);
+    }
+    given.length = 0;
 }

@@ -35,6 +35,9 @@ test.each<[string, Record<string, string>, string[], string]>([
         ["githubToken"],
         "`vault-stack:githubToken` is missing: set it with `pulumi config set --secret vault-stack:githubToken <value>`",
     ],
+    ["an even node count", { storage: "raft", nodes: "2" }, [], "`vault-stack:nodes` (2) must be 1, 3 or 5: a Raft cluster needs an odd count"],
+    ["three nodes on file storage", { nodes: "3" }, [], "`vault-stack:nodes` (3) needs `vault-stack:storage` raft: file storage serves one server only"],
+    ["an unknown storage", { storage: "consul" }, [], "`vault-stack:storage` (consul) must be file or raft"],
     ["non-loopback bind without TLS", { bindAddress: "0.0.0.0" }, [], "`vault-stack:bindAddress` (0.0.0.0) publishes Vault beyond this host while TLS is off"],
 ])("%s fails with its message and creates nothing", async (_name, plain, omit, message) => {
     for (const [k, v] of Object.entries(FAKE)) {

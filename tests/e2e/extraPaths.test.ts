@@ -1,4 +1,4 @@
-import { TestStack, preflight, readKv } from "./harness";
+import { TestStack, preflight, readKv, sh } from "./harness";
 
 // Issue "any number of secret paths": 50 extra paths from config, written to KV v2 and readable
 // by the app token only where flagged, checked through the HTTP API.
@@ -34,6 +34,25 @@ test(`${N} extra paths are written, and the app reads exactly the flagged ones`,
         expect(r.data).toEqual({ api_key: `fake-extra-${i}`, region: `r${i % 3}` });
         expect((await readKv(ts, app, `team/app${i}`)).status).toBe(i % 2 === 0 ? 200 : 403);
     }
+    const again = await ts.up();
+    expect(Object.entries(again.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && n > 0)).toEqual([]);
+});
+
+test("switching this file stack to raft storage is refused before anything changes, naming both storages and the way to move", async () => {
+    const volumeBefore = sh("docker", ["volume", "inspect", "--format", "{{.CreatedAt}} {{.Labels}}", ts.names.dataVolume]);
+    await ts.set("storage", "raft");
+    try {
+        const r = ts.cliUp();
+        expect(r.status).not.toBe(0);
+        expect(r.output).toContain(
+            `\`vault-stack:storage\` (raft) differs from the storage this stack's data volume ${ts.names.dataVolume} holds (file); nothing was changed`,
+        );
+        expect(r.output).toContain("`pulumi config set vault-stack:storage file`");
+    } finally {
+        await ts.unset("storage");
+    }
+    expect(sh("docker", ["volume", "inspect", "--format", "{{.CreatedAt}} {{.Labels}}", ts.names.dataVolume])).toBe(volumeBefore);
+    expect((await ts.api("GET", "/v1/sys/seal-status")).json).toMatchObject({ initialized: true, sealed: false });
     const again = await ts.up();
     expect(Object.entries(again.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && n > 0)).toEqual([]);
 });

@@ -9,6 +9,8 @@ import { TestStack, preflight, sh, waitFor } from "./harness";
 // unsealed and rejoined); all three restarted (`up` unseals all).
 
 let ts: TestStack;
+/** The keys and root token of the cluster's one init. */
+let firstInit: { keys: string[]; root: string };
 const PATHS = ["openrouter", "telegram", "github", "database", "cockpit"];
 const nodeAddress = (i: number): string => `http://127.0.0.1:${ts.port + i}`;
 const containers = (): string[] => [0, 1, 2].map((i) => nodeNames(ts.name, i).container);
@@ -60,6 +62,7 @@ test("1. a 3-node Raft stack comes up from nothing: three voters, secrets and th
     await ts.capture(() => provision(ts.stack, ts.sink));
     console.log(`cold up of 3 nodes: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     const o = await ts.outputs();
+    firstInit = { keys: o.unsealKeys as string[], root: ts.initialRootToken() };
     expect(o.nodeAddresses).toEqual([0, 1, 2].map(nodeAddress));
     expect(await sealedByNode()).toEqual([false, false, false]);
     const admin = o.adminToken as string;
@@ -119,7 +122,26 @@ test("2. the active node stopped: a standby takes over, reads keep working throu
     await waitFor("three voters again", 60, async () => (await peers(o.adminToken as string)).filter((p) => p.voter).length === 3);
 });
 
-test("3. all three restarted: up unseals every node", async () => {
+test("3. one node's data volume deleted: up recreates it and the node rejoins as a fresh peer, no second init, no data lost", async () => {
+    const o = await ts.outputs();
+    const app = o.appToken as string;
+    const before = await readAllThrough(nodeAddress(0), app);
+    const lost = nodeNames(ts.name, 2);
+    sh("docker", ["rm", "-f", lost.container]);
+    sh("docker", ["volume", "rm", lost.dataVolume]);
+    await ts.capture(() => provision(ts.stack, ts.sink));
+    expect(await sealedByNode()).toEqual([false, false, false]);
+    expect(await readAllThrough(nodeAddress(2), app)).toEqual(before);
+    await waitFor("three voters with the fresh node2", 60, async () => (await peers(o.adminToken as string)).filter((p) => p.voter).length === 3);
+    expect((await peers(o.adminToken as string)).map((p) => p.node_id).sort()).toEqual(["node0", "node1", "node2"]);
+    // No second init: the state's init record is the first one (same keys, same retired root
+    // token), and the fresh node joined rather than initialised a barrier of its own.
+    expect((await ts.outputs()).unsealKeys).toEqual(firstInit.keys);
+    expect(ts.initialRootToken()).toBe(firstInit.root);
+    expect(sh("sh", ["-c", `docker logs ${lost.container} 2>&1`])).not.toContain("security barrier initialized");
+});
+
+test("4. all three restarted: up unseals every node", async () => {
     sh("docker", ["restart", ...containers()]);
     await waitFor("the restarted nodes", 60, async () => (await sealedByNode()).every((s) => s === true));
     await ts.capture(() => provision(ts.stack, ts.sink));
