@@ -1,9 +1,11 @@
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { SecretsStore } from "./components/secretsStore";
 import { VaultAdmin } from "./components/vaultAdmin";
 import { VaultInit } from "./components/vaultInit";
 import { VaultServer } from "./components/vaultServer";
 import { ConfigError, loadConfig } from "./core/config";
+import { CLUSTER_PORT_OFFSET } from "./core/nodeHosts";
 import {
     APP_TOKEN_ROLE,
     AUDIT_DEVICE_PATH,
@@ -33,26 +35,44 @@ function vaultStack() {
     const { config, secrets } = loaded;
     const address = apiAddress(config.bindAddress, config.port);
 
-    // One server, or a Raft cluster: node i publishes its API on port + i and reaches its peers
-    // by container name on the stack's network. Node 0 is the server a single-node stack has.
+    // One server, or a Raft cluster: node i publishes its API on port + i. On one host the nodes
+    // reach each other by container name on the stack's network; across Docker hosts
+    // (`nodeHosts`), through ports published on each node's address.
     const stack = pulumi.getStack();
     const raft = config.storage === "raft";
-    const nodeAddress = (i: number): string => apiAddress(config.bindAddress, config.port + i);
+    const hosts = config.nodeHosts;
+    const dockerHostOf = (i: number): string => hosts[i]?.docker ?? "";
+    // The address this host reaches node i at.
+    const nodeAddress = (i: number): string =>
+        dockerHostOf(i) === "" ? apiAddress(config.bindAddress, config.port + i) : `http://${hosts[i]!.address}:${config.port + i}`;
+    const peerApi = (j: number): string =>
+        hosts.length > 0 ? `http://${hosts[j]!.address}:${config.port + j}` : `http://${nodeNames(stack, j).container}:${CONTAINER_PORT}`;
+    const clusterAddr = (i: number): string =>
+        hosts.length > 0 ? `http://${hosts[i]!.address}:${config.port + CLUSTER_PORT_OFFSET + i}` : `http://${nodeNames(stack, i).container}:${CLUSTER_PORT}`;
     const servers: VaultServer[] = [];
     for (let i = 0; i < config.nodes; i++) {
         const names = nodeNames(stack, i);
-        const peers = [...Array(config.nodes).keys()].filter((j) => j !== i).map((j) => `http://${nodeNames(stack, j).container}:${CONTAINER_PORT}`);
+        const peers = [...Array(config.nodes).keys()].filter((j) => j !== i).map(peerApi);
+        const remote = dockerHostOf(i);
+        // A node on another Docker engine: its resources go through a provider for that engine.
+        const provider = remote === "" ? undefined : new docker.Provider(`vault-node${i}-docker`, { host: remote });
         servers.push(
-            new VaultServer(i === 0 ? "vault" : `vault-node${i}`, {
-                image: config.image,
-                names,
-                bindAddress: config.bindAddress,
-                port: config.port + i,
-                apiAddr: nodeAddress(i),
-                protectData: config.protect,
-                ...(raft ? { raft: { nodeId: nodeId(i), clusterAddr: `http://${names.container}:${CLUSTER_PORT}`, peers } } : {}),
-                ...(i === 0 ? {} : { network: servers[0]!.network }),
-            }),
+            new VaultServer(
+                i === 0 ? "vault" : `vault-node${i}`,
+                {
+                    image: config.image,
+                    names,
+                    bindAddress: config.bindAddress,
+                    port: config.port + i,
+                    apiAddr: nodeAddress(i),
+                    protectData: config.protect,
+                    ...(raft ? { raft: { nodeId: nodeId(i), clusterAddr: clusterAddr(i), peers } } : {}),
+                    ...(i === 0 || remote !== "" ? {} : { network: servers[0]!.network }),
+                    ...(hosts.length > 0 ? { advertise: { address: hosts[i]!.address, clusterPort: config.port + CLUSTER_PORT_OFFSET + i } } : {}),
+                    ...(remote === "" ? {} : { dockerHost: remote }),
+                },
+                provider === undefined ? undefined : { providers: { docker: provider } },
+            ),
         );
     }
     const server = servers[0]!;

@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { RaftNode, renderVaultHcl } from "../core/hcl";
 import { opsCommand } from "../ops/command";
-import { CONFIG_FILE, CONTAINER_PORT, DATA_DIR, LOGS_DIR, MANAGED_BY, NS, PhysicalNames, STORAGE_LABEL } from "../core/names";
+import { CLUSTER_PORT, CONFIG_FILE, CONTAINER_PORT, DATA_DIR, LOGS_DIR, MANAGED_BY, NS, PhysicalNames, STORAGE_LABEL } from "../core/names";
 
 /** Arguments of the Docker side of the Vault server. */
 export interface VaultServerArgs {
@@ -23,6 +23,13 @@ export interface VaultServerArgs {
     readonly raft?: RaftNode;
     /** The stack's network when another node made it (nodes after the first); else this server makes it. */
     readonly network?: docker.Network;
+    /**
+     * A cluster across Docker hosts: the address the other nodes reach this node at, where its
+     * API (on `port`) and its cluster port (`clusterPort`) are published too.
+     */
+    readonly advertise?: { readonly address: string; readonly clusterPort: number };
+    /** The node's Docker host when it is not this host's engine (the host check asks that engine). */
+    readonly dockerHost?: string;
 }
 
 /** The first words of the start command's message when a non-root server cannot write its volumes. */
@@ -92,6 +99,7 @@ export class VaultServer extends pulumi.ComponentResource {
                     CONTAINER_NAME: n.container,
                     DATA_VOLUME: n.dataVolume,
                     STORAGE: storage,
+                    ...(args.dockerHost === undefined || args.dockerHost === "" ? {} : { DOCKER_HOST: args.dockerHost }),
                 })),
                 logging: "stderr",
             },
@@ -127,7 +135,15 @@ export class VaultServer extends pulumi.ComponentResource {
                 capabilities: { adds: ["CAP_IPC_LOCK"] },
                 // The published port is known once the host check passed: a taken port stops the
                 // update before the container exists, so no half-made container is left behind.
-                ports: [{ internal: CONTAINER_PORT, external: pulumi.all([hostReady, args.port]).apply(([, p]) => p), ip: args.bindAddress, protocol: "tcp" }],
+                ports: [
+                    { internal: CONTAINER_PORT, external: pulumi.all([hostReady, args.port]).apply(([, p]) => p), ip: args.bindAddress, protocol: "tcp" },
+                    ...(args.advertise === undefined
+                        ? []
+                        : [
+                              { internal: CONTAINER_PORT, external: args.port, ip: args.advertise.address, protocol: "tcp" },
+                              { internal: CLUSTER_PORT, external: args.advertise.clusterPort, ip: args.advertise.address, protocol: "tcp" },
+                          ]),
+                ],
                 volumes: [
                     { volumeName: this.dataVolume.name, containerPath: DATA_DIR },
                     { volumeName: this.logsVolume.name, containerPath: LOGS_DIR },

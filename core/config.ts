@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ExtraSecret } from "./extraSecrets";
 import { KeyHolder } from "./keyHolders";
+import { NodeHost } from "./nodeHosts";
 import { NS } from "./names";
 import {
     RawConfig,
@@ -10,6 +11,7 @@ import {
     bindRule,
     extraSecretsRule,
     keyHoldersRule,
+    nodeHostsRule,
     nodesRule,
     parseAll,
     requiredSecretsRule,
@@ -29,6 +31,8 @@ export interface StackConfig {
     readonly storage: "file" | "raft";
     /** Server nodes (1, 3 or 5; more than 1 on Raft only). */
     readonly nodes: number;
+    /** Where each node runs and is reached, when the cluster spans Docker hosts; empty on one host. */
+    readonly nodeHosts: readonly NodeHost[];
     /** Number of unseal key shares `operator init` creates. */
     readonly keyShares: number;
     /** Number of shares needed to unseal. */
@@ -75,6 +79,7 @@ export function validateConfig(raw: RawConfig): { config?: StackConfig; errors: 
     adoptRule(raw, v, supplied, errors);
     const extraSecrets = extraSecretsRule(raw, errors);
     const keyHolders = keyHoldersRule(raw, v, supplied, errors);
+    const nodeHosts = nodeHostsRule(raw, v, errors);
     if (errors.length > 0) {
         return { errors };
     }
@@ -87,6 +92,7 @@ export function validateConfig(raw: RawConfig): { config?: StackConfig; errors: 
             port: v.port as number,
             storage: str("storage") as "file" | "raft",
             nodes: v.nodes as number,
+            nodeHosts,
             keyShares: v.keyShares as number,
             keyThreshold: v.keyThreshold as number,
             appTokenTtl: str("appTokenTtl"),

@@ -1,7 +1,7 @@
 import { DEFAULT_IMAGE } from "./names";
 
 /** How a setting's raw text is read. */
-export type Kind = "string" | "integer" | "boolean" | "duration" | "secret" | "secretMap" | "holderList";
+export type Kind = "string" | "integer" | "boolean" | "duration" | "secret" | "secretMap" | "list";
 
 /** One row of the settings table: everything the program, its validation and its docs know of a key. */
 export interface Setting {
@@ -96,6 +96,13 @@ export const SETTINGS: readonly Setting[] = [
         description: "Server nodes (1, 3 or 5; more than 1 needs raft). Node i publishes its API on port + i.",
     },
     {
+        key: "nodeHosts",
+        kind: "list",
+        allowedDoc: "list of { docker, address }, one per node",
+        description:
+            "Nodes on several Docker hosts: per node, its Docker host (docker: unix://, tcp:// or ssh://; empty for this host's engine, and always for node 0) and the IPv4 address the other nodes and this host reach it at (API on port + i, cluster on port + 100 + i). Needs allowInsecureBind.",
+    },
+    {
         key: "keyShares",
         kind: "integer",
         default: "5",
@@ -184,7 +191,8 @@ export const SETTINGS: readonly Setting[] = [
     { key: "adoptRootToken", kind: "secret", description: "Adopt an initialised server: its root token." },
     {
         key: "keyHolders",
-        kind: "holderList",
+        kind: "list",
+        allowedDoc: "list of { name, pgpKey }, one per share",
         description:
             "Key-holder custody: one { name, pgpKey } per key share (pgpKey: base64 of `gpg --export`, or armored). Shares are PGP-encrypted by Vault at init; the state holds no plaintext share.",
     },

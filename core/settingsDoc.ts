@@ -20,8 +20,8 @@ function allowed(s: Setting): string {
             return s.required ? "secret, required" : "secret";
         case "secretMap":
             return "secret map";
-        case "holderList":
-            return "list of { name, pgpKey }, one per share";
+        case "list":
+            return s.allowedDoc!;
         default:
             return s.allowedDoc ?? (s.nonEmpty ? "not empty" : "text");
     }

@@ -47,8 +47,8 @@ describe("the settings table", () => {
 
     test.each(SETTINGS.map((s) => [s.key, s] as const))("%s is internally consistent", (_key, s) => {
         const secretKind = s.kind === "secret" || s.kind === "secretMap";
-        if (s.kind === "holderList") {
-            // A structured list checked by its own rule (core/keyHolders.ts): no default, no Pulumi.yaml entry.
+        if (s.kind === "list") {
+            // A structured list checked by its own rule: no default, no Pulumi.yaml entry.
             expect(s.default).toBeUndefined();
             expect(s.yamlType).toBeUndefined();
         } else if (secretKind) {

@@ -1,5 +1,6 @@
 import { ExtraSecret, parseExtraSecrets } from "./extraSecrets";
 import { KeyHolder, fixHolder, parseKeyHolders } from "./keyHolders";
+import { NodeHost, parseNodeHosts } from "./nodeHosts";
 import { fixRm, fixSet, fixSetSecret, fixSetSecretPath, problem, setting, unknownSetting } from "./messages";
 import { MAX_TOKEN_TTL_SECONDS, SETTINGS, SETTING_BY_KEY, Setting } from "./settings";
 import { parseKeys } from "./vault/keys";
@@ -97,7 +98,7 @@ export function parseAll(raw: RawConfig, errors: string[]): { values: Values; su
     for (const s of SETTINGS) {
         if (s.kind === "secret") {
             if (checkSecret(s.key, raw[s.key], errors)) supplied.add(s.key);
-        } else if (s.kind !== "secretMap" && s.kind !== "holderList") {
+        } else if (s.kind !== "secretMap" && s.kind !== "list") {
             const text = raw[s.key]?.value ?? s.default;
             values[s.key] = text === undefined ? undefined : parseSetting(s, text, errors);
         }
@@ -258,4 +259,24 @@ export function nodesRule(v: Values, errors: string[]): void {
             ),
         );
     }
+}
+
+/** Nodes on several Docker hosts: one entry per node, on Raft, and their addresses are published beyond loopback. */
+export function nodeHostsRule(raw: RawConfig, v: Values, errors: string[]): NodeHost[] {
+    const hosts = parseNodeHosts(raw.nodeHosts?.value, v.nodes as number | undefined, errors);
+    if (raw.nodeHosts === undefined) return hosts;
+    if (v.storage === "file") {
+        errors.push(problem("nodeHosts", undefined, `needs ${setting("storage")} raft: only a Raft cluster spans hosts`, `set ${fixSet("storage", "raft")}`));
+    }
+    if (v.allowInsecureBind === false) {
+        errors.push(
+            problem(
+                "nodeHosts",
+                undefined,
+                "publishes each node's plain-HTTP API on its address beyond loopback (cluster traffic itself is TLS)",
+                `put the hosts on a private network (e.g. Tailscale) and accept it with ${fixSet("allowInsecureBind", "true")}`,
+            ),
+        );
+    }
+    return hosts;
 }
