@@ -46,6 +46,8 @@ export interface BackupOptions {
     readonly say?: Say;
     /** Where the engine's output of a restore into a new stack goes. @default stdout */
     readonly onOutput?: Sink;
+    /** Where the backup's path, size and sha256 are printed. @default stdout */
+    readonly print?: Sink;
 }
 
 /** What backup and restore know of the stack's server, from its outputs and the Docker engine. */
@@ -151,7 +153,7 @@ export async function backupCommand(stack: automation.Stack, opts: BackupOptions
     ensureDocker();
     const { s, id } = await unsealedServer(stack, "back up");
     const file = await takeBackup(stack, s, kind, id, opts.outDir ?? BACKUP_DIR, "", say);
-    process.stdout.write(`${await describe(file)}\n`);
+    (opts.print ?? ((t: string) => process.stdout.write(t)))(`${await describe(file)}\n`);
     say("The payload is encrypted by Vault's barrier: it is useless without the unseal keys, and the unseal keys are not in it. Keep both, apart.");
     return file;
 }
