@@ -4,14 +4,13 @@ import { backupCommand, restoreCommand } from "../../cli/backup";
 import { unsealWithKeys } from "../../cli/unseal";
 import { checkBackup } from "../../core/backup";
 import { generateRoot, revokeSelf } from "../../core/vault/admin";
-import { TestStack, findLeaks, preflight, readKv, sh } from "./harness";
+import { FIXED_SECRET_PATHS } from "../../core/secretPaths";
+import { TestStack, findLeaks, preflight, readKv, readPlaybook, sh } from "./harness";
 
 // Backups proven by restore drills, file storage, against the real engine and a real server. One
 // scratch stack is shared by the cases, which run in order: backup, change and delete secrets out
 // of band, restore, read every value back byte for byte; then the refusals, each before anything
 // is stopped or changed.
-
-const PATHS = ["openrouter", "telegram", "github", "database", "cockpit"];
 
 let ts: TestStack;
 let keys: string[];
@@ -33,15 +32,7 @@ const opts = (): { outDir: string; say: (m: string) => void; print: (t: string) 
     onOutput: ts.sink,
 });
 
-async function readAll(token: string): Promise<Record<string, Record<string, string>>> {
-    const out: Record<string, Record<string, string>> = {};
-    for (const p of PATHS) {
-        const r = await readKv(ts, token, p);
-        expect(r.status).toBe(200);
-        out[p] = r.data!;
-    }
-    return out;
-}
+const readAll = (token: string): Promise<Record<string, Record<string, string>>> => readPlaybook(ts, token);
 
 /** When the container last started: a refusal must not have stopped it. */
 const startedAt = (): string => sh("docker", ["inspect", "--format", "{{.State.StartedAt}}", ts.containerName]).trim();
@@ -99,7 +90,7 @@ test("restore drill: a value changed and a path deleted out of band come back by
     await ts.capture(() => restoreCommand(ts.stack, backup, opts()));
     const back = await readAll(admin);
     expect(back).toEqual(stored);
-    for (const p of PATHS) expect(JSON.stringify(back[p])).toBe(JSON.stringify(stored[p]));
+    for (const p of FIXED_SECRET_PATHS) expect(JSON.stringify(back[p])).toBe(JSON.stringify(stored[p]));
     expect((await ts.api("GET", "/v1/sys/seal-status")).json.sealed).toBe(false);
     const safety = fs.readdirSync(backupDir).filter((f) => f.endsWith("-before-restore.vsnap"));
     expect(safety).toHaveLength(1);
