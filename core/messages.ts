@@ -54,8 +54,8 @@ export const notInitialised = (address: string): string =>
 export const adoptionNeeded = (address: string): string =>
     `the server at ${address} is already initialised, but this stack holds no unseal keys for it. ` +
     "It will NOT be initialised again (that would need its data wiped). Hand in the keys you kept (step 6 of the playbook): " +
-    `\`pulumi config set --secret ${NS}:adoptUnsealKeys '<key1>,<key2>,<key3>'\` and ` +
-    `\`pulumi config set --secret ${NS}:adoptRootToken '<root token>'\`, then \`pulumi up\` again (see docs/operations.md, "Adopting a server").`;
+    `\`pulumi config set --secret ${NS}:adoptUnsealKeys '<key1>,<key2>,<key3>'\`, then \`pulumi up\` again; the update makes a short-lived root token from them ` +
+    `(a root token you made yourself may be handed in with ${fixSetSecret("adoptRootToken")}; see docs/operations.md, "Adopting a server").`;
 
 /** The handed-in root token does not work on the server. */
 export const rootTokenRefused = (status: number): string =>
