@@ -10,6 +10,7 @@ import {
     checkBackup,
     clusterId,
     copyVolumeIn,
+    releaseAuditDevice,
     sha256Of,
     storageBackup,
     tokenWorks,
@@ -27,7 +28,7 @@ import {
     storageMismatch,
     volumeNotEmpty,
 } from "../core/messages";
-import { MANAGED_BY, NS, physicalNames } from "../core/names";
+import { AUDIT_DEVICE_PATH, AUDIT_FILE, MANAGED_BY, NS, physicalNames } from "../core/names";
 import { Say, waitForActive, waitForApi } from "../core/vault/seal";
 import { Sink, configAddress, ensureImage, ensurePortFree, provision, settingsOf } from "./operations";
 import { unsealWithKeys } from "./unseal";
@@ -231,7 +232,28 @@ async function restoreIntoNewStack(stack: automation.Stack, checked: CheckedBack
     say(`unpacking ${checked.file} (stack ${checked.manifest.stack}, cluster ${checked.manifest.cluster_id}) into the new volume ${names.dataVolume}`);
     await copyVolumeIn(target, checked.file, checked.payloadOffset, checked.manifest.payload.size);
     say(`running the update of the stack ${stack.name}: it adopts the restored server with the handed-in keys (${get("keyThreshold")} or more)`);
-    await provision(stack, onOutput);
+    if (get("auditLog") === "false") {
+        await provision(stack, onOutput);
+    } else {
+        // The restored data already has the audit device, which the update cannot create over:
+        // the first update leaves it alone (still auditing), then it is released to a second
+        // update that creates it as this stack's own.
+        const explicit = (await stack.getAllConfig())[`${NS}:auditLog`] !== undefined;
+        await stack.setConfig(`${NS}:auditLog`, { value: "false" });
+        try {
+            await provision(stack, onOutput);
+        } finally {
+            if (explicit) await stack.setConfig(`${NS}:auditLog`, { value: "true" });
+            else await stack.removeConfig(`${NS}:auditLog`);
+        }
+        const o = await stack.outputs();
+        if (await releaseAuditDevice(String(o.address?.value), String(o.adminToken?.value), AUDIT_DEVICE_PATH)) {
+            say(
+                `the backup's audit device ${AUDIT_DEVICE_PATH}/ is handed over to this stack: disabled, and enabled again by a second update (same file, ${AUDIT_FILE})`,
+            );
+        }
+        await provision(stack, onOutput);
+    }
     say(
         `restored ${checked.file} into the new stack ${stack.name}. The handed-in keys are now in its state: remove the setting (\`pulumi config rm ${NS}:adoptUnsealKeys\`); nothing stored changes`,
     );

@@ -363,3 +363,18 @@ export async function tokenWorks(address: string, token: string): Promise<{ ok: 
     const r = await vaultApi(address, "GET", "/v1/auth/token/lookup-self", { token });
     return { ok: r.status === 200, status: r.status, why: apiErrors(r) };
 }
+
+/**
+ * Hand a restored server's audit device over to the update that creates it: disable it (the admin
+ * policy may) when it exists. Returns whether it existed.
+ */
+export async function releaseAuditDevice(address: string, token: string, devicePath: string): Promise<boolean> {
+    const list = await vaultApi(address, "GET", "/v1/sys/audit", { token });
+    if (list.status !== 200) throw new Error(`GET /v1/sys/audit answered HTTP ${list.status}: ${apiErrors(list) || "no reason given"}`);
+    const table = (list.json.data ?? list.json) as Record<string, unknown>;
+    if (table[`${devicePath}/`] === undefined) return false;
+    const r = await vaultApi(address, "DELETE", `/v1/sys/audit/${devicePath}`, { token });
+    if (r.status !== 204 && r.status !== 200)
+        throw new Error(`DELETE /v1/sys/audit/${devicePath} answered HTTP ${r.status}: ${apiErrors(r) || "no reason given"}`);
+    return true;
+}

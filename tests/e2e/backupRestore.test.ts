@@ -13,6 +13,8 @@ import { TestStack, findLeaks, preflight, readKv, readPlaybook, sh } from "./har
 // is stopped or changed.
 
 let ts: TestStack;
+/** The brand-new stack a backup is restored into. */
+let fresh: TestStack | undefined;
 let keys: string[];
 let admin: string;
 let backupDir: string;
@@ -53,6 +55,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+    if (fresh !== undefined) expect(await fresh.cleanup()).toEqual([]);
     if (ts === undefined) return;
     expect(await ts.cleanup()).toEqual([]);
 });
@@ -143,6 +146,34 @@ test("refusals: a sealed server is neither backed up nor restored into, before a
     expect(startedAt()).toBe(before);
     expect(fs.readdirSync(backupDir).length).toBe(files);
     await unsealWithKeys(ts.address, async (i) => keys[i]);
+});
+
+test("restore into a brand-new stack with the original keys only: its volume made, the server adopted, every value byte for byte", async () => {
+    const n = await TestStack.create("bakn");
+    fresh = n;
+    for (const k of ["openrouterApiKey", "telegramBotToken", "telegramChatId", "githubToken"]) await n.set(k, `fake-bak-${k}-${ts.name}`, true);
+    await expect(restoreCommand(n.stack, backup, opts())).rejects.toThrow(`the stack ${n.name} has no server yet, so the restore makes one from the backup`);
+    expect(n.dockerObjects()).toEqual([]);
+    await n.set("adoptUnsealKeys", keys.slice(2, 5).join(","), true);
+    await n.capture(() => restoreCommand(n.stack, backup, { ...opts(), onOutput: n.sink }));
+    const o = await n.outputs();
+    const newAdmin = o.adminToken as string;
+    [newAdmin, o.appToken as string].forEach((t) => ts.secrets.add(t));
+    const back = await readPlaybook(n, newAdmin);
+    for (const p of FIXED_SECRET_PATHS) expect(JSON.stringify(back[p])).toBe(JSON.stringify(stored[p]));
+    expect(await readPlaybook(n, o.appToken as string)).toEqual(stored);
+    // The same cluster, now run by the new stack, on the volume the restore made (adopted, labelled).
+    const { manifest } = await checkBackup(backup);
+    expect((await n.api("GET", "/v1/sys/health")).json.cluster_id).toBe(manifest.cluster_id);
+    expect(sh("docker", ["volume", "inspect", "--format", "{{json .Labels}}", n.names.dataVolume]).trim()).toBe('{"managed-by":"vault-stack"}');
+    // The backup's audit device is this stack's own now, and the setting the restore flipped is back.
+    const audit = (await n.api("GET", "/v1/sys/audit", newAdmin)).json as Record<string, { type?: string; options?: { file_path?: string } }>;
+    expect(audit["file/"]).toMatchObject({ type: "file", options: { file_path: "/vault/logs/audit.log" } });
+    expect((await n.stack.getAllConfig())["vault-stack:auditLog"]).toBeUndefined();
+    // The root token made from the keys was revoked by the bootstrap; a second update changes nothing.
+    const again = await n.up();
+    expect(Object.entries(again.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && n > 0)).toEqual([]);
+    ts.log.push(...n.log);
 });
 
 test("no secret in the backups' names, the engine output, what the commands printed, or the backup files", () => {
