@@ -40,6 +40,16 @@ describe("renderAdminPolicy", () => {
         expect(hcl).toContain('path "sys/mounts" {\n  capabilities = ["read"]\n}');
         expect(hcl).not.toMatch(/sys\/raw|sys\/auth|vault-stack-admin|"root"/);
         expect(hcl.match(/"sudo"/g)).toHaveLength(2);
+        expect(hcl).not.toContain("sys/storage/raft");
+    });
+
+    test("Raft storage adds the snapshot paths: take and restore, another cluster's only through snapshot-force", () => {
+        const hcl = renderAdminPolicy({ ...SPEC, raftSnapshots: true });
+        expect(hcl.endsWith(renderAdminPolicy(SPEC))).toBe(false);
+        expect(hcl).toContain('path "sys/storage/raft/snapshot" {\n  capabilities = ["read", "update"]\n}');
+        expect(hcl).toContain('path "sys/storage/raft/snapshot-force" {\n  capabilities = ["update"]\n}');
+        expect(sameSpec(SPEC, { ...SPEC, raftSnapshots: false })).toBe(true);
+        expect(sameSpec(SPEC, { ...SPEC, raftSnapshots: true })).toBe(false);
     });
 });
 

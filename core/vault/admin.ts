@@ -21,6 +21,8 @@ export interface AdminSpec {
     readonly auditPath: string;
     /** The app token's period, set on the role (a non-root token cannot ask for one itself). */
     readonly appTokenPeriod?: string;
+    /** Raft storage: the admin token may take and install snapshots (`npm run backup` / `restore`). @default false */
+    readonly raftSnapshots?: boolean;
 }
 
 /** What the bootstrap prints and the state keeps (secret as a whole). */
@@ -52,6 +54,12 @@ export function renderAdminPolicy(spec: AdminSpec): string {
         ["auth/token/revoke-accessor", ["update"], "revoking the app token"],
         ["auth/token/lookup", ["update"], "looking a token up"],
     ];
+    if (spec.raftSnapshots === true) {
+        rules.push(
+            ["sys/storage/raft/snapshot", ["read", "update"], "Raft snapshots: take one (npm run backup), restore one of this cluster"],
+            ["sys/storage/raft/snapshot-force", ["update"], "restore a Raft snapshot of another cluster (npm run restore -- --force)"],
+        );
+    }
     return rules.map(([p, caps, why]) => `# ${why}\npath "${p}" {\n  capabilities = [${caps.map((c) => `"${c}"`).join(", ")}]\n}\n`).join("\n");
 }
 
@@ -78,7 +86,7 @@ export function parseAdminRecord(text: string | undefined): AdminRecord | undefi
 
 /** Whether two specs name the same things (the admin identity need not change). */
 export function sameSpec(a: AdminSpec, b: AdminSpec): boolean {
-    const norm = (s: AdminSpec): string => JSON.stringify([s.kvMount, s.appPolicy, s.appRole, s.auditPath, s.appTokenPeriod ?? ""]);
+    const norm = (s: AdminSpec): string => JSON.stringify([s.kvMount, s.appPolicy, s.appRole, s.auditPath, s.appTokenPeriod ?? "", s.raftSnapshots === true]);
     return norm(a) === norm(b);
 }
 
