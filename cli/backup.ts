@@ -238,7 +238,8 @@ async function restoreIntoNewStack(stack: automation.Stack, checked: CheckedBack
         // The restored data already has the audit device, which the update cannot create over:
         // the first update leaves it alone (still auditing), then it is released to a second
         // update that creates it as this stack's own.
-        const explicit = (await stack.getAllConfig())[`${NS}:auditLog`] !== undefined;
+        // The stack file's own entry (getAllConfig would report Pulumi.yaml's default as if set).
+        const explicit = (await stack.workspace.stackSettings(stack.name)).config?.[`${NS}:auditLog`] !== undefined;
         await stack.setConfig(`${NS}:auditLog`, { value: "false" });
         try {
             await provision(stack, onOutput);

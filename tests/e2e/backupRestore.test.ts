@@ -169,7 +169,7 @@ test("restore into a brand-new stack with the original keys only: its volume mad
     // The backup's audit device is this stack's own now, and the setting the restore flipped is back.
     const audit = (await n.api("GET", "/v1/sys/audit", newAdmin)).json as Record<string, { type?: string; options?: { file_path?: string } }>;
     expect(audit["file/"]).toMatchObject({ type: "file", options: { file_path: "/vault/logs/audit.log" } });
-    expect((await n.stack.getAllConfig())["vault-stack:auditLog"]).toBeUndefined();
+    expect((await n.stack.workspace.stackSettings(n.name)).config?.["vault-stack:auditLog"]).toBeUndefined();
     // The root token made from the keys was revoked by the bootstrap; a second update changes nothing.
     const again = await n.up();
     expect(Object.entries(again.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && n > 0)).toEqual([]);
