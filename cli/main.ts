@@ -3,6 +3,7 @@ import { NS } from "../core/names";
 import { ensureDocker } from "../core/docker";
 import { destroyStack, unsealStack, ensureImage, ensurePortFree, previewDrift, provision } from "./operations";
 import { note, openStack } from "./workspace";
+import { backupCommand, fromOperator, restoreCommand } from "./backup";
 import { generateRootCommand } from "./generateRoot";
 import { heldShares, holderShare } from "./holders";
 import { verifyCommand } from "./verify";
@@ -17,7 +18,10 @@ const USAGE = `usage: npm run <command> [-- --stack NAME]
   keys      print where the unseal keys and tokens are and how to read them
             (-- --holder NAME: that key holder's encrypted share, for gpg --decrypt)
   generate-root  re-issue the admin token with a short-lived root token made from unseal keys
-            (the state's, or typed by their holders with -- --type-keys); the root token is revoked`;
+            (the state's, or typed by their holders with -- --type-keys); the root token is revoked
+  backup    a consistent copy of the server's data in backups/<stack>-<UTC time>.vsnap (-- --out DIR)
+  restore   -- FILE [--force]: restore a backup (a safety copy of the current data first); into a
+            stack with no server, with the original keys in adoptUnsealKeys`;
 
 async function up(stack: automation.Stack): Promise<void> {
     ensureDocker();
@@ -85,6 +89,11 @@ short-lived one from a threshold of keys to re-issue a lapsed admin token, and r
 async function main(argv: string[]): Promise<void> {
     const cmd = argv[0];
     const flag = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+    // Words that are neither a flag nor a flag's value: restore's FILE.
+    const valued = new Set(["--stack", "--holder", "--address", "--out"]);
+    const positional = argv.slice(1).filter((a, i, all) => !a.startsWith("--") && !(i > 0 && valued.has(all[i - 1]!)));
+    const out = flag("--out");
+    const outDir = out === undefined ? undefined : fromOperator(out);
     const stackName = flag("--stack") ?? process.env.PULUMI_STACK ?? "dev";
     const commands: Record<string, (s: automation.Stack) => Promise<void> | void> = {
         up,
@@ -94,6 +103,8 @@ async function main(argv: string[]): Promise<void> {
         unseal: (s) => unsealStack(s, flag("--address")),
         verify: (s) => verifyCommand(s),
         "generate-root": (s) => generateRootCommand(s, argv.includes("--type-keys") ? "typed" : "state"),
+        backup: async (s) => void (await backupCommand(s, { outDir })),
+        restore: (s) => restoreCommand(s, positional[0] === undefined ? undefined : fromOperator(positional[0]), { outDir, force: argv.includes("--force") }),
     };
     const run = cmd === undefined ? undefined : commands[cmd];
     if (run === undefined) {

@@ -2,7 +2,7 @@ import * as automation from "@pulumi/pulumi/automation";
 import { checkHost, ensureDocker, imageAvailable } from "../core/docker";
 import { fixSet, setting } from "../core/messages";
 import { DEFAULT_IMAGE, LOCAL_IMAGE, NS, apiAddress, physicalNames } from "../core/names";
-import { defaultOf } from "../core/settings";
+import { SETTING_BY_KEY, defaultOf } from "../core/settings";
 import { adminTokenLapsed } from "../core/messages";
 import { vaultApi } from "../core/vault/client";
 
@@ -93,10 +93,13 @@ export async function previewDrift(stack: automation.Stack, onOutput: Sink = toS
     return stack.preview({ refresh: state === "unsealed", diff: true, onOutput, color: "never" });
 }
 
-/** The stack's plain settings as the CLI sees them: the stored value, else the table's default. */
-async function settingsOf(stack: automation.Stack): Promise<(key: string) => string> {
+/**
+ * The stack's plain settings as the CLI sees them: the stored value, else the table's default
+ * ("" for a key the table does not have yet).
+ */
+export async function settingsOf(stack: automation.Stack): Promise<(key: string) => string> {
     const cfg = await stack.getAllConfig();
-    return (key) => cfg[`${NS}:${key}`]?.value ?? defaultOf(key) ?? "";
+    return (key) => cfg[`${NS}:${key}`]?.value ?? (SETTING_BY_KEY.has(key) ? defaultOf(key) : undefined) ?? "";
 }
 
 /**

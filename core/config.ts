@@ -59,7 +59,7 @@ export interface StackConfig {
     readonly supplied: ReadonlySet<string>;
     /** Key holders, one per share (key-holder custody), or empty: the keys are kept in the state. */
     readonly keyHolders: readonly KeyHolder[];
-    /** Whether unseal keys and a root token were handed in to adopt an initialised server. */
+    /** Whether unseal keys (and perhaps a root token) were handed in to adopt an initialised server. */
     readonly adopt: boolean;
 }
 
@@ -106,7 +106,7 @@ export function validateConfig(raw: RawConfig): { config?: StackConfig; errors: 
             extraSecrets,
             keyHolders,
             supplied,
-            adopt: supplied.has("adoptUnsealKeys") && supplied.has("adoptRootToken"),
+            adopt: supplied.has("adoptUnsealKeys"),
         },
     };
 }

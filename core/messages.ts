@@ -54,8 +54,8 @@ export const notInitialised = (address: string): string =>
 export const adoptionNeeded = (address: string): string =>
     `the server at ${address} is already initialised, but this stack holds no unseal keys for it. ` +
     "It will NOT be initialised again (that would need its data wiped). Hand in the keys you kept (step 6 of the playbook): " +
-    `\`pulumi config set --secret ${NS}:adoptUnsealKeys '<key1>,<key2>,<key3>'\` and ` +
-    `\`pulumi config set --secret ${NS}:adoptRootToken '<root token>'\`, then \`pulumi up\` again (see docs/operations.md, "Adopting a server").`;
+    `\`pulumi config set --secret ${NS}:adoptUnsealKeys '<key1>,<key2>,<key3>'\`, then \`pulumi up\` again; the update makes a short-lived root token from them ` +
+    `(a root token you made yourself may be handed in with ${fixSetSecret("adoptRootToken")}; see docs/operations.md, "Adopting a server").`;
 
 /** The handed-in root token does not work on the server. */
 export const rootTokenRefused = (status: number): string =>
@@ -122,3 +122,49 @@ export const storageSwitch = (volume: string, have: string, want: string): strin
     `Switching storage in place is refused: the ${have} data would be read as an empty server. To move, take a backup (\`npm run backup\`), ` +
     `then copy the data into a new stack with ${fixSet("storage", want)} with Vault's \`vault operator migrate\` (docs/operations.md, "Changing storage"); ` +
     `or go back with ${fixSet("storage", have)}`;
+
+/** The command that takes a backup of a stack. */
+export const backupCommand = (stack: string): string => `\`npm run backup -- --stack ${stack}\``;
+
+/** A file handed to restore is not a backup of this program, or is damaged. */
+export const notABackup = (file: string, why: string): string =>
+    `${file} is not a usable backup of this program: ${why}. Restore from another backup file (\`ls -l backups/\`), or take a new one with \`npm run backup\``;
+
+/** Backup and restore need the cluster_id, which only an unsealed server reports; nothing was stopped. */
+export const needsUnsealed = (what: "back up" | "restore into", stack: string, address: string, state: string): string =>
+    `cannot ${what} the stack ${stack}: its server at ${address} is ${state}, and its cluster_id (which every backup records and every restore checks) is only known unsealed. ` +
+    `Nothing was stopped or changed. Unseal it first (\`npm run up -- --stack ${stack}\`, or \`npm run unseal -- --stack ${stack}\`), then run the command again`;
+
+/** The backup's storage is not the stack's. */
+export const storageMismatch = (file: string, theirs: string, ours: string, stack: string): string =>
+    `${file} holds a backup of ${theirs} storage, but the stack ${stack} uses ${ours} storage (setting ${setting("storage")}): ` +
+    `a payload of one cannot be restored into the other. Restore it into a stack with ${theirs} storage, or take a backup of this one with ${backupCommand(stack)}`;
+
+/** The backup is of another cluster: only with --force. */
+export const otherCluster = (file: string, theirs: string, theirStack: string, ours: string, stack: string): string =>
+    `${file} was taken of cluster ${theirs} (stack ${theirStack}), but the server of stack ${stack} is cluster ${ours}: restoring it replaces this cluster's data with another's, ` +
+    `which then opens only with the unseal keys of the cluster it came from, and nothing was changed. If that is what you want, run \`npm run restore -- ${file} --stack ${stack} --force\``;
+
+/** After a restore the state's keys do not unseal the server (a backup of another cluster restored with --force). */
+export const restoredKeysRefused = (stack: string, safety: string, reason: string): string =>
+    `the restored data does not open with the unseal keys of the stack ${stack} (${reason}): it came from another cluster, whose keys unseal it ` +
+    `(\`npm run unseal -- --stack ${stack}\` with those keys). To go back, restore the safety copy: \`npm run restore -- ${safety} --stack ${stack} --force\``;
+
+/** The admin token of the state is unknown to the restored data (the backup predates its re-issue). */
+export const adminTokenNotRestored = (stack: string, accessor: string, status: number): string =>
+    `the data is restored, but it does not know the admin token of the stack ${stack} (accessor ${accessor || "unknown"}, HTTP ${status}): the backup predates its re-issue. ` +
+    `Re-issue it from a threshold of unseal keys: \`npm run generate-root -- --stack ${stack}\` (keys from the state, or \`-- --type-keys\`), then \`npm run up -- --stack ${stack}\``;
+
+/** Under key-holder custody the restarted server stays sealed. */
+export const holdersUnsealAfter = (what: string, stack: string, threshold: number): string =>
+    `${what}; the server was restarted and is sealed: its unseal keys are with the key holders, so ${threshold} of them must run \`npm run unseal -- --stack ${stack}\``;
+
+/** A restore into a stack without a server needs the original keys handed in. */
+export const restoreNeedsKeys = (stack: string): string =>
+    `the stack ${stack} has no server yet, so the restore makes one from the backup and adopts it, which needs the unseal keys of the cluster the backup came from: ` +
+    `${fixSetSecret("adoptUnsealKeys")} (3 or more, separated by commas; add --stack ${stack}), then run the restore again`;
+
+/** A restore into a stack without a server finds a data volume that already holds data. */
+export const volumeNotEmpty = (stack: string, volume: string): string =>
+    `the stack ${stack} has no server, but its data volume ${volume} already holds data: a restore never overwrites data it cannot back up first. ` +
+    `Run \`npm run up -- --stack ${stack}\` to adopt that data, or remove the volume (\`docker volume rm ${volume}\`) if it is not needed, then run the restore again`;

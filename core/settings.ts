@@ -188,7 +188,12 @@ export const SETTINGS: readonly Setting[] = [
     { key: "cockpitJwtSecret", kind: "secret", description: "secret/cockpit jwt_secret (generated: 32 random bytes as hex, if unset)." },
     { key: "cockpitAdminPassword", kind: "secret", description: "secret/cockpit admin_password (generated: 24 characters, if unset)." },
     { key: "adoptUnsealKeys", kind: "secret", description: "Adopt an initialised server: the unseal keys you kept, separated by commas." },
-    { key: "adoptRootToken", kind: "secret", description: "Adopt an initialised server: its root token." },
+    {
+        key: "adoptRootToken",
+        kind: "secret",
+        description:
+            "Adopt an initialised server: its root token (optional - without it, a short-lived one is made from the keys with generate-root; either is revoked).",
+    },
     {
         key: "keyHolders",
         kind: "list",

@@ -165,17 +165,19 @@ export function requiredSecretsRule(raw: RawConfig, v: Values, errors: string[])
     }
 }
 
-/** Adoption needs both the keys and the root token, and at least threshold keys. */
+/**
+ * Adoption needs the keys (at least threshold of them); a root token is optional (without one the
+ * program makes a short-lived one from the keys), but never handed in alone.
+ */
 export function adoptRule(raw: RawConfig, v: Values, supplied: ReadonlySet<string>, errors: string[]): void {
     const keys = supplied.has("adoptUnsealKeys");
-    if (keys !== supplied.has("adoptRootToken")) {
-        const missing = keys ? "adoptRootToken" : "adoptUnsealKeys";
+    if (!keys && supplied.has("adoptRootToken")) {
         errors.push(
             problem(
-                missing,
+                "adoptUnsealKeys",
                 undefined,
-                "is missing: adopting an initialised server needs both the unseal keys and the root token",
-                `set it with ${fixSetSecret(missing)}`,
+                "is missing: adopting an initialised server needs its unseal keys (the root token alone cannot unseal it)",
+                `set it with ${fixSetSecret("adoptUnsealKeys")}`,
             ),
         );
     }

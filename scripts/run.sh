@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs an operator command (up, preview, destroy, unseal, verify, keys, generate-root) on the project's Node
+# Runs an operator command (up, preview, destroy, unseal, verify, keys, generate-root, backup, restore) on the project's Node
 # with the toolchain on PATH. `up` runs the set-up first (seconds when everything is cached).
 set -euo pipefail
 cd "$(dirname "$0")/.."

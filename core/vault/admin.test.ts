@@ -40,6 +40,7 @@ describe("renderAdminPolicy", () => {
         expect(hcl).toContain('path "sys/mounts" {\n  capabilities = ["read"]\n}');
         expect(hcl).not.toMatch(/sys\/raw|sys\/auth|vault-stack-admin|"root"/);
         expect(hcl.match(/"sudo"/g)).toHaveLength(2);
+        expect(hcl).not.toContain("sys/storage/raft");
     });
 
     test("a Raft stack's admin also reads the peers, removes a dead one and takes and restores snapshots; a file stack's does not", () => {

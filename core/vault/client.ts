@@ -35,25 +35,33 @@ export function checkAddress(address: string): string {
     return a;
 }
 
-/** Call the Vault API; a connection failure becomes a VaultConnectionError that says what to check. */
-export async function vaultApi(address: string, method: string, path: string, opts: CallOptions = {}): Promise<ApiResult> {
+/** Send one request; a connection failure becomes a VaultConnectionError that says what to check. */
+async function send(
+    address: string,
+    method: string,
+    path: string,
+    token: string | undefined,
+    body: RequestInit["body"],
+    contentType: string,
+    timeoutMs: number | null | undefined,
+): Promise<Response> {
     const base = checkAddress(address);
-    const headers: Record<string, string> = { "Content-Type": "application/json" };
-    if (opts.token !== undefined) {
-        headers["X-Vault-Token"] = opts.token;
+    const headers: Record<string, string> = { "Content-Type": contentType };
+    if (token !== undefined) {
+        headers["X-Vault-Token"] = token;
     }
-    const timeout = opts.timeoutMs === undefined ? 10_000 : opts.timeoutMs;
-    let res: Response;
+    const timeout = timeoutMs === undefined ? 10_000 : timeoutMs;
     try {
-        res = await fetch(`${base}${path}`, {
-            method,
-            headers,
-            body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-            signal: timeout === null ? undefined : AbortSignal.timeout(timeout),
-        });
+        return await fetch(`${base}${path}`, { method, headers, body, signal: timeout === null ? undefined : AbortSignal.timeout(timeout) });
     } catch (err) {
         throw new VaultConnectionError(explainConnectError(base, err));
     }
+}
+
+/** Call the Vault API; a connection failure becomes a VaultConnectionError that says what to check. */
+export async function vaultApi(address: string, method: string, path: string, opts: CallOptions = {}): Promise<ApiResult> {
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const res = await send(address, method, path, opts.token, body, "application/json", opts.timeoutMs);
     const text = await res.text();
     let json: Record<string, unknown> = {};
     try {
@@ -62,6 +70,33 @@ export async function vaultApi(address: string, method: string, path: string, op
         json = {};
     }
     return { status: res.status, json };
+}
+
+/** A binary answer (a Raft snapshot): the status, the body, and the server's errors when it sent JSON ones. */
+export interface BytesResult {
+    readonly status: number;
+    readonly body: Buffer;
+    readonly errors: string;
+}
+
+/** Call an API path that sends or answers binary data (Raft snapshots); no client timeout unless given. */
+export async function vaultBytes(
+    address: string,
+    method: string,
+    path: string,
+    opts: { token?: string; body?: Buffer; timeoutMs?: number | null } = {},
+): Promise<BytesResult> {
+    const res = await send(address, method, path, opts.token, opts.body, "application/octet-stream", opts.timeoutMs ?? null);
+    const body = Buffer.from(await res.arrayBuffer());
+    let errors = "";
+    if (res.status >= 400) {
+        try {
+            errors = ((JSON.parse(body.toString("utf8")) as { errors?: string[] }).errors ?? []).join("; ");
+        } catch {
+            errors = "";
+        }
+    }
+    return { status: res.status, body, errors };
 }
 
 /** The server's own error list, joined. */

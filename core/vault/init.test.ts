@@ -74,12 +74,38 @@ describe("initOrAdopt: an initialised server", () => {
         expect(fake().lines()).toEqual(["GET /v1/sys/init"]);
     });
 
-    test.each([
-        ["keys but no token", { adoptKeys: SHARES.slice(0, 3) }],
-        ["a token but no keys", { adoptToken: "fake-root" }],
-    ])("with %s it stops the same way", async (_name, req) => {
-        expect((await failure(req)).error.message).toBe(adoptionNeeded(fake().address));
+    test("with a token but no keys it stops the same way", async () => {
+        expect((await failure({ adoptToken: "fake-root" })).error.message).toBe(adoptionNeeded(fake().address));
         expect(fake().calls.filter((c) => c.method !== "GET")).toEqual([]);
+    });
+
+    test("with keys but no token it unseals, makes a short-lived root token from the keys (generate-root) and records it", async () => {
+        const keys = [SHARES[0]!, SHARES[2]!, SHARES[4]!];
+        const { record, said, text } = await run({ adoptKeys: keys, containerName: "vault-t" });
+        expect(record).toEqual({ unseal_keys_b64: keys, root_token: fake().state.generatedRoot, source: "adopted", shares: 5, threshold: 3 });
+        expect(fake().lines()).toEqual([
+            "GET /v1/sys/init",
+            "GET /v1/sys/seal-status",
+            ...Array(3).fill("POST /v1/sys/unseal"),
+            "GET /v1/sys/health",
+            "GET /v1/sys/generate-root/attempt",
+            "PUT /v1/sys/generate-root/attempt",
+            ...Array(3).fill("PUT /v1/sys/generate-root/update"),
+        ]);
+        expect(
+            fake()
+                .calls.filter((c) => c.path.endsWith("/update"))
+                .map((c) => (c.body as { key: string }).key),
+        ).toEqual(keys);
+        expect(said.slice(3)).toEqual([
+            "root token generation 1/3",
+            "root token generation 2/3",
+            "root token generation 3/3",
+            "made a short-lived root token from the handed-in keys (generate-root); the admin bootstrap revokes it",
+            "adopted the initialised server with the handed-in keys",
+        ]);
+        expect(said.join("\n")).not.toContain(fake().state.generatedRoot);
+        expect(text).toContain(fake().state.generatedRoot);
     });
 
     test("the record this resource printed before is returned as is, with no API call", async () => {

@@ -1,4 +1,5 @@
 import { adoptionNeeded, rootTokenRefused } from "../messages";
+import { generateRoot } from "./admin";
 import { apiErrors, vaultApi } from "./client";
 import { loadRecord, saveRecord } from "./record";
 import { Say, unsealWith, waitForActive } from "./seal";
@@ -84,8 +85,9 @@ export interface InitRequest {
     readonly threshold: number;
     /** The record this resource printed before, if any. */
     readonly previousStdout?: string;
-    /** Keys and root token handed in to adopt an initialised server. */
+    /** Keys handed in to adopt an initialised server. */
     readonly adoptKeys: readonly string[];
+    /** A root token handed in with them; "" when none (one is made from the keys with generate-root). */
     readonly adoptToken: string;
     readonly containerName?: string;
     /** The encrypted init record's file and key: a crash between init and the state is recovered from it. */
@@ -126,7 +128,8 @@ export async function requestInit(
 
 /**
  * The one-time `operator init` (playbook step 5), or adoption of an initialised server with
- * handed-in keys. Returns the record as JSON text. Never initialises an initialised server.
+ * handed-in keys (and a root token, or one made from the keys). Returns the record as JSON text.
+ * Never initialises an initialised server.
  */
 export async function initOrAdopt(req: InitRequest, say: Say, performInit?: PerformInit): Promise<string> {
     const previous = previousRecord(req.previousStdout);
@@ -153,16 +156,24 @@ export async function initOrAdopt(req: InitRequest, say: Say, performInit?: Perf
         say(`recovered the keys of this stack's own init from its encrypted record ${req.record!.file}`);
         return recovered;
     }
-    if (req.adoptKeys.length === 0 || req.adoptToken === "") {
+    if (req.adoptKeys.length === 0) {
         throw new Error(adoptionNeeded(req.address));
     }
     const { status } = await unsealWith(req.address, req.adoptKeys, say);
     await waitForActive(req.address, 30, req.containerName);
-    const who = await vaultApi(req.address, "GET", "/v1/auth/token/lookup-self", { token: req.adoptToken });
-    if (who.status !== 200) {
-        throw new Error(rootTokenRefused(who.status));
+    let root = req.adoptToken;
+    if (root === "") {
+        // The root token of an earlier stack was retired after its bootstrap: make a short-lived
+        // one from the handed-in keys; the bootstrap revokes it as it revokes any root token.
+        root = await generateRoot(req.address, async (i) => req.adoptKeys[i], say);
+        say("made a short-lived root token from the handed-in keys (generate-root); the admin bootstrap revokes it");
+    } else {
+        const who = await vaultApi(req.address, "GET", "/v1/auth/token/lookup-self", { token: root });
+        if (who.status !== 200) {
+            throw new Error(rootTokenRefused(who.status));
+        }
     }
     say("adopted the initialised server with the handed-in keys");
-    const record: InitRecord = { unseal_keys_b64: [...req.adoptKeys], root_token: req.adoptToken, source: "adopted", shares: status.n, threshold: status.t };
+    const record: InitRecord = { unseal_keys_b64: [...req.adoptKeys], root_token: root, source: "adopted", shares: status.n, threshold: status.t };
     return JSON.stringify(record);
 }

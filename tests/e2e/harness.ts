@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { FIXED_SECRET_PATHS } from "../../core/secretPaths";
 import { ScratchStack } from "../support/stack";
 
 // Under jest: each scenario drives real `pulumi up`s, minutes rather than the unit tests' 5 s.
@@ -37,6 +38,17 @@ export function findLeaks(secrets: Iterable<string>, texts: Record<string, strin
 export async function readKv(ts: ScratchStack, token: string, p: string): Promise<{ status: number; data?: Record<string, string> }> {
     const r = await ts.api("GET", `/v1/secret/data/${p}`, token);
     return { status: r.status, data: (r.json.data as { data?: Record<string, string> } | undefined)?.data };
+}
+
+/** The five playbook paths read with a token, each expected to answer 200: their data by path. */
+export async function readPlaybook(ts: ScratchStack, token: string): Promise<Record<string, Record<string, string>>> {
+    const out: Record<string, Record<string, string>> = {};
+    for (const p of FIXED_SECRET_PATHS) {
+        const r = await readKv(ts, token, p);
+        expect(r.status).toBe(200);
+        out[p] = r.data!;
+    }
+    return out;
 }
 
 /** Wait until a condition holds or the timeout passes. */

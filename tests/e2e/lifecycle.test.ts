@@ -7,7 +7,7 @@ import { verify } from "../../cli/verify";
 import { ROOT } from "../../cli/workspace";
 import { adminTokenLapsed } from "../../core/messages";
 import { generateRoot, revokeSelf } from "../../core/vault/admin";
-import { TestStack, filesUnder, findLeaks, preflight, readKv, sh, trySh, waitFor } from "./harness";
+import { TestStack, filesUnder, findLeaks, preflight, readKv, readPlaybook, sh, trySh, waitFor } from "./harness";
 
 // The whole life of one stack against the real engine, a real Docker engine and a real
 // Vault-compatible server. The tests run in order and share the stack; each fails when the
@@ -30,15 +30,7 @@ function changes(summary: { resourceChanges?: Record<string, number> }): Record<
     return Object.fromEntries(Object.entries(summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && n > 0));
 }
 
-async function readAll(token: string): Promise<Record<string, Record<string, string>>> {
-    const out: Record<string, Record<string, string>> = {};
-    for (const p of PATHS) {
-        const r = await readKv(ts, token, p);
-        expect(r.status).toBe(200);
-        out[p] = r.data!;
-    }
-    return out;
-}
+const readAll = (token: string): Promise<Record<string, Record<string, string>>> => readPlaybook(ts, token);
 
 /** Run the health check command the container is configured with, as Docker would; true when it passes. */
 function healthCheckPasses(): boolean {

@@ -148,9 +148,10 @@ describe("validateConfig: each rule with its exact message", () => {
         expect(errors).toEqual(["`vault-stack:openrouterApiKey` is empty: set it with `pulumi config set --secret vault-stack:openrouterApiKey <value>`"]);
     });
 
-    test("adoption needs both the keys and the root token, and enough keys", () => {
-        expect(validateConfig(raw({}, { ...REQUIRED, adoptUnsealKeys: "k1,k2,k3" })).errors).toEqual([
-            "`vault-stack:adoptRootToken` is missing: adopting an initialised server needs both the unseal keys and the root token: set it with `pulumi config set --secret vault-stack:adoptRootToken <value>`",
+    test("adoption needs the keys (a root token is optional, never alone), and enough keys", () => {
+        expect(validateConfig(raw({}, { ...REQUIRED, adoptUnsealKeys: "k1,k2,k3" })).config?.adopt).toBe(true);
+        expect(validateConfig(raw({}, { ...REQUIRED, adoptRootToken: "fake-root" })).errors).toEqual([
+            "`vault-stack:adoptUnsealKeys` is missing: adopting an initialised server needs its unseal keys (the root token alone cannot unseal it): set it with `pulumi config set --secret vault-stack:adoptUnsealKeys <value>`",
         ]);
         expect(validateConfig(raw({}, { ...REQUIRED, adoptUnsealKeys: "k1,k2", adoptRootToken: "fake-root" })).errors).toEqual([
             "`vault-stack:adoptUnsealKeys` holds 2 key(s) but the threshold is 3: hand in at least 3, separated by commas, with `pulumi config set --secret vault-stack:adoptUnsealKeys <value>`",

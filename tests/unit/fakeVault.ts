@@ -15,15 +15,18 @@ export interface Call {
     /** The X-Vault-Token header, if sent. */
     readonly token?: string;
     readonly contentType?: string;
-    /** The parsed JSON body, if any. */
+    /** The parsed JSON body, if any (undefined for a binary body: see `raw`). */
     readonly body?: unknown;
+    /** A binary (application/octet-stream) body as received. */
+    readonly raw?: Buffer;
 }
 
-/** A scripted answer: a status and a JSON body, or raw text; or hold the request for `delayMs` first. */
+/** A scripted answer: a status and a JSON body, or raw text or bytes; or hold the request for `delayMs` first. */
 export interface Answer {
     readonly status: number;
     readonly json?: unknown;
     readonly text?: string;
+    readonly bytes?: Buffer;
     readonly delayMs?: number;
 }
 
@@ -43,6 +46,14 @@ export interface FakeState {
     kv: Record<string, Record<string, string>>;
     /** The reason the server gives for a rejected unseal key. */
     rejectReason: (key: string) => string;
+    /** The cluster_id sys/health reports when unsealed. */
+    clusterId: string;
+    /** The root token a generate-root flow makes (its OTP has the same length). */
+    generatedRoot: string;
+    /** The keys fed to the generate-root attempt in progress, or undefined when none is. */
+    generating?: string[];
+    /** Raft storage: the snapshot the server holds (GET sys/storage/raft/snapshot answers it; a POST replaces it). */
+    snapshot: Buffer;
 }
 
 /** Key shares the fake hands out on init: obviously fake, but long enough to look like base64 keys. */
@@ -75,6 +86,9 @@ export function defaultState(): FakeState {
         rootToken: "fake-root",
         kv: {},
         rejectReason: () => "invalid key",
+        clusterId: "fake-cluster-0000-1111",
+        generatedRoot: "fake-generated-root-token-00",
+        snapshot: Buffer.from([0, 1, 2, 253, 254, 255, 10, 13]),
     };
 }
 
@@ -87,6 +101,9 @@ const sealStatus = (s: FakeState): Record<string, unknown> => ({
     progress: s.progress,
 });
 
+/** The one-time password of the fake's generate-root: as long as the token it makes. */
+const OTP = (s: FakeState): string => "o".repeat(s.generatedRoot.length);
+
 /** The default routes, after Vault's own answers. */
 function route(s: FakeState, c: Call): Answer {
     const denied: Answer = { status: 403, json: { errors: ["permission denied"] } };
@@ -95,7 +112,7 @@ function route(s: FakeState, c: Call): Answer {
             const any = new URLSearchParams(c.query);
             if (!s.initialized) return { status: Number(any.get("uninitcode") ?? 501), json: { initialized: false, sealed: true } };
             if (s.sealed) return { status: Number(any.get("sealedcode") ?? 503), json: { initialized: true, sealed: true } };
-            return { status: 200, json: { initialized: true, sealed: false, standby: false } };
+            return { status: 200, json: { initialized: true, sealed: false, standby: false, cluster_id: s.clusterId } };
         }
         case "GET /v1/sys/init":
             return { status: 200, json: { initialized: s.initialized } };
@@ -120,7 +137,32 @@ function route(s: FakeState, c: Call): Answer {
             return { status: 200, json: sealStatus(s) };
         }
         case "GET /v1/auth/token/lookup-self":
-            return c.token === s.rootToken ? { status: 200, json: { data: { policies: ["root"] } } } : denied;
+            return c.token === s.rootToken || c.token === s.generatedRoot ? { status: 200, json: { data: { policies: ["root"] } } } : denied;
+        case "GET /v1/sys/generate-root/attempt":
+            return { status: 200, json: { started: s.generating !== undefined, progress: s.generating?.length ?? 0, required: s.t } };
+        case "PUT /v1/sys/generate-root/attempt":
+            s.generating = [];
+            return { status: 200, json: { started: true, nonce: "fake-nonce", otp: OTP(s), required: s.t } };
+        case "DELETE /v1/sys/generate-root/attempt":
+            s.generating = undefined;
+            return { status: 204 };
+        case "PUT /v1/sys/generate-root/update": {
+            const key = (c.body as { key?: string } | undefined)?.key ?? "";
+            if (s.generating === undefined || !s.validKeys.includes(key)) return { status: 400, json: { errors: ["invalid key"] } };
+            s.generating.push(key);
+            if (s.generating.length < s.t) return { status: 200, json: { complete: false, progress: s.generating.length } };
+            s.generating = undefined;
+            const otp = Buffer.from(OTP(s));
+            const encoded = Buffer.from(Buffer.from(s.generatedRoot).map((b, i) => b ^ otp[i]!)).toString("base64");
+            return { status: 200, json: { complete: true, progress: s.t, encoded_token: encoded } };
+        }
+        case "GET /v1/sys/storage/raft/snapshot":
+            return c.token === s.rootToken ? { status: 200, bytes: s.snapshot } : denied;
+        case "POST /v1/sys/storage/raft/snapshot":
+        case "POST /v1/sys/storage/raft/snapshot-force":
+            if (c.token !== s.rootToken) return denied;
+            s.snapshot = c.raw ?? Buffer.alloc(0);
+            return { status: 204 };
     }
     const kv = /^\/v1\/secret\/data\/(.+)$/.exec(c.path);
     if (c.method === "GET" && kv) {
@@ -138,9 +180,11 @@ export async function startFakeVault(state: Partial<FakeState> = {}): Promise<Fa
     const scripts = new Map<string, { answers: Answer[]; sticky: boolean }>();
     const held = new Set<NodeJS.Timeout>();
     const server = http.createServer((req, res) => {
-        let raw = "";
-        req.on("data", (chunk) => (raw += chunk));
+        const chunks: Buffer[] = [];
+        req.on("data", (chunk: Buffer) => chunks.push(chunk));
         req.on("end", () => {
+            const raw = Buffer.concat(chunks);
+            const binary = req.headers["content-type"] === "application/octet-stream";
             const [path = "", query = ""] = (req.url ?? "").split("?");
             const token = req.headers["x-vault-token"];
             const call: Call = {
@@ -149,7 +193,8 @@ export async function startFakeVault(state: Partial<FakeState> = {}): Promise<Fa
                 query,
                 token: typeof token === "string" ? token : undefined,
                 contentType: req.headers["content-type"],
-                body: raw === "" ? undefined : (JSON.parse(raw) as unknown),
+                body: raw.length === 0 || binary ? undefined : (JSON.parse(raw.toString("utf8")) as unknown),
+                ...(binary ? { raw } : {}),
             };
             calls.push(call);
             const scripted = scripts.get(`${call.method} ${path}`);
@@ -160,7 +205,10 @@ export async function startFakeVault(state: Partial<FakeState> = {}): Promise<Fa
                         : scripted.answers.shift()!
                     : route(s, call);
             const send = (): void => {
-                if (answer.text !== undefined) {
+                if (answer.bytes !== undefined) {
+                    res.writeHead(answer.status, { "Content-Type": "application/octet-stream" });
+                    res.end(answer.bytes);
+                } else if (answer.text !== undefined) {
                     res.writeHead(answer.status, { "Content-Type": "text/plain" });
                     res.end(answer.text);
                 } else {
