@@ -33,7 +33,7 @@ function vaultStack() {
         return {};
     }
     const { config, secrets } = loaded;
-    const address = apiAddress(config.bindAddress, config.port);
+    const address = apiAddress(config.nodeHosts[0]?.address ?? config.bindAddress, config.port);
 
     // One server, or a Raft cluster: node i publishes its API on port + i. On one host the nodes
     // reach each other by container name on the stack's network; across Docker hosts
@@ -43,8 +43,9 @@ function vaultStack() {
     const hosts = config.nodeHosts;
     const dockerHostOf = (i: number): string => hosts[i]?.docker ?? "";
     // The address this host reaches node i at.
-    const nodeAddress = (i: number): string =>
-        dockerHostOf(i) === "" ? apiAddress(config.bindAddress, config.port + i) : `http://${hosts[i]!.address}:${config.port + i}`;
+    // Across hosts every node's API is published on its own address (where the others reach it).
+    const bindOf = (i: number): string => hosts[i]?.address ?? config.bindAddress;
+    const nodeAddress = (i: number): string => apiAddress(bindOf(i), config.port + i);
     const peerApi = (j: number): string =>
         hosts.length > 0 ? `http://${hosts[j]!.address}:${config.port + j}` : `http://${nodeNames(stack, j).container}:${CONTAINER_PORT}`;
     const clusterAddr = (i: number): string =>
@@ -62,7 +63,7 @@ function vaultStack() {
                 {
                     image: config.image,
                     names,
-                    bindAddress: config.bindAddress,
+                    bindAddress: bindOf(i),
                     port: config.port + i,
                     apiAddr: nodeAddress(i),
                     protectData: config.protect,

@@ -24,8 +24,8 @@ export interface VaultServerArgs {
     /** The stack's network when another node made it (nodes after the first); else this server makes it. */
     readonly network?: docker.Network;
     /**
-     * A cluster across Docker hosts: the address the other nodes reach this node at, where its
-     * API (on `port`) and its cluster port (`clusterPort`) are published too.
+     * A cluster across Docker hosts: the address the other nodes reach this node at (its API is
+     * then published there, as `bindAddress`), where its cluster port is published too.
      */
     readonly advertise?: { readonly address: string; readonly clusterPort: number };
     /** The node's Docker host when it is not this host's engine (the host check asks that engine). */
@@ -137,12 +137,11 @@ export class VaultServer extends pulumi.ComponentResource {
                 // update before the container exists, so no half-made container is left behind.
                 ports: [
                     { internal: CONTAINER_PORT, external: pulumi.all([hostReady, args.port]).apply(([, p]) => p), ip: args.bindAddress, protocol: "tcp" },
+                    // One binding per container port: Docker reports two bindings of one port in
+                    // reverse order, which a refresh would read as a change.
                     ...(args.advertise === undefined
                         ? []
-                        : [
-                              { internal: CONTAINER_PORT, external: args.port, ip: args.advertise.address, protocol: "tcp" },
-                              { internal: CLUSTER_PORT, external: args.advertise.clusterPort, ip: args.advertise.address, protocol: "tcp" },
-                          ]),
+                        : [{ internal: CLUSTER_PORT, external: args.advertise.clusterPort, ip: args.advertise.address, protocol: "tcp" }]),
                 ],
                 volumes: [
                     { volumeName: this.dataVolume.name, containerPath: DATA_DIR },

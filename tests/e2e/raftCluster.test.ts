@@ -1,7 +1,12 @@
+import * as fs from "fs";
+import * as path from "path";
+import { backupCommand, restoreCommand } from "../../cli/backup";
 import { provision } from "../../cli/operations";
+import { checkBackup } from "../../core/backup";
+import { generateRoot, revokeSelf } from "../../core/vault/admin";
 import { nodeNames } from "../../core/names";
 import { vaultApi } from "../../core/vault/client";
-import { TestStack, preflight, sh, waitFor } from "./harness";
+import { TestStack, findLeaks, preflight, readKv, readPlaybook, sh, waitFor } from "./harness";
 
 // A 3-node Raft cluster on one Docker host, from nothing: every node unsealed, three voters, the
 // secrets and the app token served through every node's address; the active node stopped (a
@@ -149,4 +154,45 @@ test("4. all three restarted: up unseals every node", async () => {
     const app = (await ts.outputs()).appToken as string;
     const first = await readAllThrough(nodeAddress(0), app);
     for (const i of [1, 2]) expect(await readAllThrough(nodeAddress(i), app)).toEqual(first);
+});
+
+test("5. restore drill on Raft: a snapshot (no stop), a value changed and a path deleted, the snapshot restored: every value back byte for byte", async () => {
+    const o = await ts.outputs();
+    const admin = o.adminToken as string;
+    const keys = o.unsealKeys as string[];
+    [...keys, admin, o.appToken as string].forEach((x) => ts.secrets.add(x));
+    const outDir = path.join(ts.dir, "backups");
+    const printed: string[] = [];
+    const opts = { outDir, say: (m: string) => void ts.log.push(m), print: (t: string) => void printed.push(t), onOutput: ts.sink };
+    const stored = await readPlaybook(ts, admin);
+    const before = sh("docker", ["inspect", "--format", "{{.State.StartedAt}}", containers()[0]!]);
+    const t0 = Date.now();
+    const file = await ts.capture(() => backupCommand(ts.stack, opts));
+    console.log(`raft backup: ${((Date.now() - t0) / 1000).toFixed(1)}s, ${fs.statSync(file).size} bytes`);
+    expect(sh("docker", ["inspect", "--format", "{{.State.StartedAt}}", containers()[0]!])).toBe(before);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect((await checkBackup(file)).manifest).toMatchObject({ storage: "raft", stack: ts.name });
+
+    expect((await ts.api("POST", "/v1/secret/data/openrouter", admin, { data: { api_key: "fake-changed-out-of-band" } })).status).toBe(200);
+    const root = await generateRoot(
+        ts.address,
+        async (i) => keys[i],
+        () => undefined,
+    );
+    ts.secrets.add(root);
+    expect((await ts.api("DELETE", "/v1/secret/metadata/github", root)).status).toBe(204);
+    await revokeSelf(ts.address, root);
+    expect((await readKv(ts, admin, "github")).status).toBe(404);
+
+    const t1 = Date.now();
+    await ts.capture(() => restoreCommand(ts.stack, file, opts));
+    console.log(`raft restore: ${((Date.now() - t1) / 1000).toFixed(1)}s`);
+    await waitFor("the restored data through every node", 60, async () => {
+        for (const i of [0, 1, 2]) expect(await readAllThrough(nodeAddress(i), o.appToken as string)).toEqual(stored);
+        return true;
+    });
+    const back = await readPlaybook(ts, admin);
+    for (const p of Object.keys(stored)) expect(JSON.stringify(back[p])).toBe(JSON.stringify(stored[p]));
+    expect(await sealedByNode()).toEqual([false, false, false]);
+    expect(findLeaks(ts.secrets, { "backup file name": file, printed: printed.join("\n"), "engine output": ts.log.join("\n") })).toEqual([]);
 });
