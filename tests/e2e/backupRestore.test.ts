@@ -3,9 +3,8 @@ import * as path from "path";
 import { backupCommand, restoreCommand } from "../../cli/backup";
 import { unsealWithKeys } from "../../cli/unseal";
 import { checkBackup } from "../../core/backup";
-import { generateRoot, revokeSelf } from "../../core/vault/admin";
 import { FIXED_SECRET_PATHS } from "../../core/secretPaths";
-import { TestStack, findLeaks, preflight, readKv, readPlaybook, sh } from "./harness";
+import { TestStack, findLeaks, preflight, readKv, readPlaybook, sh, tamper } from "./harness";
 
 // Backups proven by restore drills, file storage, against the real engine and a real server. One
 // scratch stack is shared by the cases, which run in order: backup, change and delete secrets out
@@ -76,19 +75,7 @@ test("backup: a 0600 .vsnap named by stack and UTC time, manifest with the clust
 });
 
 test("restore drill: a value changed and a path deleted out of band come back byte for byte; a safety copy is kept", async () => {
-    const changed = await ts.api("POST", "/v1/secret/data/openrouter", admin, { data: { api_key: "fake-changed-out-of-band" } });
-    expect(changed.status).toBe(200);
-    // The admin policy cannot delete; a short-lived root token made from the keys can.
-    const root = await generateRoot(
-        ts.address,
-        async (i) => keys[i],
-        () => undefined,
-    );
-    ts.secrets.add(root);
-    expect((await ts.api("DELETE", "/v1/secret/metadata/github", root)).status).toBe(204);
-    await revokeSelf(ts.address, root);
-    expect((await readKv(ts, admin, "github")).status).toBe(404);
-    expect((await readKv(ts, admin, "openrouter")).data).toEqual({ api_key: "fake-changed-out-of-band" });
+    await tamper(ts, admin, keys);
 
     await ts.capture(() => restoreCommand(ts.stack, backup, opts()));
     const back = await readAll(admin);

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { FIXED_SECRET_PATHS } from "../../core/secretPaths";
+import { generateRoot, revokeSelf } from "../../core/vault/admin";
 import { ScratchStack } from "../support/stack";
 
 // Under jest: each scenario drives real `pulumi up`s, minutes rather than the unit tests' 5 s.
@@ -59,4 +60,23 @@ export async function waitFor(what: string, seconds: number, cond: () => Promise
         await new Promise((r) => setTimeout(r, 1000));
     }
     throw new Error(`timed out after ${seconds}s waiting for ${what}`);
+}
+
+/**
+ * Out of band, for a restore drill: change secret/openrouter with the admin token, and delete
+ * secret/github with a short-lived root token made from the keys (the admin policy cannot delete),
+ * revoked at once.
+ */
+export async function tamper(ts: ScratchStack, admin: string, keys: readonly string[]): Promise<void> {
+    expect((await ts.api("POST", "/v1/secret/data/openrouter", admin, { data: { api_key: "fake-changed-out-of-band" } })).status).toBe(200);
+    const root = await generateRoot(
+        ts.address,
+        async (i) => keys[i],
+        () => undefined,
+    );
+    ts.secrets.add(root);
+    expect((await ts.api("DELETE", "/v1/secret/metadata/github", root)).status).toBe(204);
+    await revokeSelf(ts.address, root);
+    expect((await readKv(ts, admin, "github")).status).toBe(404);
+    expect((await readKv(ts, admin, "openrouter")).data).toEqual({ api_key: "fake-changed-out-of-band" });
 }

@@ -3,10 +3,9 @@ import * as path from "path";
 import { backupCommand, restoreCommand } from "../../cli/backup";
 import { provision } from "../../cli/operations";
 import { checkBackup } from "../../core/backup";
-import { generateRoot, revokeSelf } from "../../core/vault/admin";
 import { nodeNames } from "../../core/names";
 import { vaultApi } from "../../core/vault/client";
-import { TestStack, findLeaks, preflight, readKv, readPlaybook, sh, waitFor } from "./harness";
+import { TestStack, findLeaks, preflight, readPlaybook, sh, tamper, waitFor } from "./harness";
 
 // A 3-node Raft cluster on one Docker host, from nothing: every node unsealed, three voters, the
 // secrets and the app token served through every node's address; the active node stopped (a
@@ -173,16 +172,7 @@ test("5. restore drill on Raft: a snapshot (no stop), a value changed and a path
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect((await checkBackup(file)).manifest).toMatchObject({ storage: "raft", stack: ts.name });
 
-    expect((await ts.api("POST", "/v1/secret/data/openrouter", admin, { data: { api_key: "fake-changed-out-of-band" } })).status).toBe(200);
-    const root = await generateRoot(
-        ts.address,
-        async (i) => keys[i],
-        () => undefined,
-    );
-    ts.secrets.add(root);
-    expect((await ts.api("DELETE", "/v1/secret/metadata/github", root)).status).toBe(204);
-    await revokeSelf(ts.address, root);
-    expect((await readKv(ts, admin, "github")).status).toBe(404);
+    await tamper(ts, admin, keys);
 
     const t1 = Date.now();
     await ts.capture(() => restoreCommand(ts.stack, file, opts));
