@@ -32,7 +32,10 @@ npx tsc -p tsconfig.ops.json
 echo "== unit tests" >&2
 npx jest --selectProjects unit --json --outputFile="$results/unit.json"
 echo "== end-to-end tests" >&2
-npx jest --selectProjects e2e --runInBand --json --outputFile="$results/e2e.json"
+# Two files at a time: each file has its own scratch stacks, names and free ports, and most of a
+# file's time is spent waiting on the engine, Docker and the server (VSTACK_E2E_WORKERS=1 runs
+# them one by one).
+npx jest --selectProjects e2e --maxWorkers="${VSTACK_E2E_WORKERS:-2}" --json --outputFile="$results/e2e.json"
 # Closing lines with the counts jest and the toolchain test reported.
 node -e '
 const fs = require("fs");
