@@ -31,7 +31,7 @@ export async function timed(fn: () => Promise<unknown> | unknown): Promise<numbe
     return (performance.now() - t0) / 1000;
 }
 
-function extraSecrets(n: number): string {
+export function extraSecretsOf(n: number): string {
     const m: Record<string, unknown> = {};
     for (let i = 1; i <= n; i++) m[`extra/p${i}`] = { fields: { value: `fake-bench-${i}` }, appCanRead: false };
     return JSON.stringify(m);
@@ -41,7 +41,7 @@ function extraSecrets(n: number): string {
 export async function programStack(extra: number): Promise<ScratchStack> {
     const ts = await ScratchStack.create("bench");
     for (const k of ["openrouterApiKey", "telegramBotToken", "telegramChatId", "githubToken"]) await ts.set(k, `fake-bench-${k}`, true);
-    if (extra > 0) await ts.set("extraSecrets", extraSecrets(extra), true);
+    if (extra > 0) await ts.set("extraSecrets", extraSecretsOf(extra), true);
     return ts;
 }
 

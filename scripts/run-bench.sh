@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . "${VSTACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vault-stack}/env.sh"
-exec node -r ts-node/register/transpile-only bench/run.ts
+# `npm run bench` (the single server against docker+curl), `npm run bench:cluster` (3 nodes against 1, backup and restore).
+exec node -r ts-node/register/transpile-only "bench/${1:-run}.ts"
