@@ -5,12 +5,11 @@ import { VaultAdmin } from "./components/vaultAdmin";
 import { VaultInit } from "./components/vaultInit";
 import { VaultServer } from "./components/vaultServer";
 import { ConfigError, loadConfig } from "./core/config";
-import { CLUSTER_PORT_OFFSET } from "./core/nodeHosts";
+import { CLUSTER_PORT_OFFSET, clusterAddrOf } from "./core/nodeHosts";
 import {
     APP_TOKEN_ROLE,
     AUDIT_DEVICE_PATH,
     AUDIT_FILE,
-    CLUSTER_PORT,
     CONTAINER_PORT,
     KV_MOUNT,
     apiAddress,
@@ -48,8 +47,7 @@ function vaultStack() {
     const nodeAddress = (i: number): string => apiAddress(bindOf(i), config.port + i);
     const peerApi = (j: number): string =>
         hosts.length > 0 ? `http://${hosts[j]!.address}:${config.port + j}` : `http://${nodeNames(stack, j).container}:${CONTAINER_PORT}`;
-    const clusterAddr = (i: number): string =>
-        hosts.length > 0 ? `http://${hosts[i]!.address}:${config.port + CLUSTER_PORT_OFFSET + i}` : `http://${nodeNames(stack, i).container}:${CLUSTER_PORT}`;
+    const clusterAddr = (i: number): string => clusterAddrOf(stack, i, hosts, config.port);
     const servers: VaultServer[] = [];
     for (let i = 0; i < config.nodes; i++) {
         const names = nodeNames(stack, i);

@@ -28,7 +28,9 @@ import {
     storageMismatch,
     volumeNotEmpty,
 } from "../core/messages";
-import { AUDIT_DEVICE_PATH, AUDIT_FILE, MANAGED_BY, NS, physicalNames } from "../core/names";
+import { AUDIT_DEVICE_PATH, AUDIT_FILE, MANAGED_BY, NS, STORAGE_LABEL, physicalNames } from "../core/names";
+import { clusterAddrOf, parseNodeHosts } from "../core/nodeHosts";
+import { restoreSnapshotIntoVolume } from "../core/raftRestore";
 import { Say, waitForActive, waitForApi } from "../core/vault/seal";
 import { Sink, configAddress, ensureImage, ensurePortFree, provision, settingsOf } from "./operations";
 import { unsealWithKeys } from "./unseal";
@@ -206,11 +208,6 @@ export async function restoreCommand(stack: automation.Stack, file: string | und
  * update, which adopts the restored server with the handed-in keys.
  */
 async function restoreIntoNewStack(stack: automation.Stack, checked: CheckedBackup, say: Say, onOutput?: Sink): Promise<void> {
-    if (checked.manifest.storage !== "file") {
-        throw new Error(
-            `a Raft snapshot is restored into a running cluster: \`npm run up -- --stack ${stack.name}\` creates one, then \`npm run restore -- ${checked.file} --stack ${stack.name} --force\``,
-        );
-    }
     if ((await stack.getAllConfig())[`${NS}:adoptUnsealKeys`] === undefined) throw new Error(restoreNeedsKeys(stack.name));
     const names = physicalNames(stack.name);
     if (docker(["inspect", names.container]) !== undefined) {
@@ -226,11 +223,23 @@ async function restoreIntoNewStack(stack: automation.Stack, checked: CheckedBack
     if (docker(["volume", "inspect", names.dataVolume]) !== undefined) {
         const listing = docker(["run", "--rm", "--network", "none", "--entrypoint", "ls", "-v", `${names.dataVolume}:/d:ro`, image, "-A", "/d"]);
         if (listing === undefined || listing.trim() !== "") throw new Error(volumeNotEmpty(stack.name, names.dataVolume));
-    } else if (docker(["volume", "create", "--label", `${MANAGED_BY.label}=${MANAGED_BY.value}`, names.dataVolume]) === undefined) {
-        throw new Error(`could not create the data volume ${names.dataVolume}: check \`docker volume ls\` and the engine's log`);
+    } else {
+        // Labelled as the program labels it (a Raft volume says what it holds), so the update adopts it.
+        const labels = [`${MANAGED_BY.label}=${MANAGED_BY.value}`, ...(checked.manifest.storage === "raft" ? [`${STORAGE_LABEL}=raft`] : [])];
+        if (docker(["volume", "create", ...labels.flatMap((l) => ["--label", l]), names.dataVolume]) === undefined) {
+            throw new Error(`could not create the data volume ${names.dataVolume}: check \`docker volume ls\` and the engine's log`);
+        }
     }
     say(`unpacking ${checked.file} (stack ${checked.manifest.stack}, cluster ${checked.manifest.cluster_id}) into the new volume ${names.dataVolume}`);
-    await copyVolumeIn(target, checked.file, checked.payloadOffset, checked.manifest.payload.size);
+    if (checked.manifest.storage === "raft") {
+        const errors: string[] = [];
+        const hosts = parseNodeHosts(get("nodeHosts") || undefined, undefined, errors);
+        if (errors.length > 0) throw new Error(errors.join("; "));
+        const clusterAddr = clusterAddrOf(stack.name, 0, hosts, Number(get("port")));
+        await restoreSnapshotIntoVolume(target, clusterAddr, checked.file, checked.payloadOffset, checked.manifest.payload.size, say);
+    } else {
+        await copyVolumeIn(target, checked.file, checked.payloadOffset, checked.manifest.payload.size);
+    }
     say(`running the update of the stack ${stack.name}: it adopts the restored server with the handed-in keys (${get("keyThreshold")} or more)`);
     if (get("auditLog") === "false") {
         await provision(stack, onOutput);

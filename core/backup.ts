@@ -315,6 +315,18 @@ export function fileStorage(t: BackupTarget): StorageBackup {
     };
 }
 
+/** The payload of a backup file, read into memory (a Raft snapshot is sent as one request body). */
+export function readPayload(file: string, offset: number, size: number): Buffer {
+    const body = Buffer.alloc(size);
+    const fd = fs.openSync(file, "r");
+    try {
+        fs.readSync(fd, body, 0, size, offset);
+    } finally {
+        fs.closeSync(fd);
+    }
+    return body;
+}
+
 /** The snapshot paths of Vault's Raft storage. */
 export const RAFT_SNAPSHOT = "/v1/sys/storage/raft/snapshot";
 export const RAFT_SNAPSHOT_FORCE = "/v1/sys/storage/raft/snapshot-force";
@@ -338,13 +350,7 @@ export function raftStorage(t: BackupTarget): StorageBackup {
             return { restarted: false };
         },
         async restore(file, offset, size, force) {
-            const body = Buffer.alloc(size);
-            const fd = fs.openSync(file, "r");
-            try {
-                fs.readSync(fd, body, 0, size, offset);
-            } finally {
-                fs.closeSync(fd);
-            }
+            const body = readPayload(file, offset, size);
             const p = force ? RAFT_SNAPSHOT_FORCE : RAFT_SNAPSHOT;
             const r = await vaultBytes(t.address, "POST", p, { token: token(), body });
             if (r.status !== 200 && r.status !== 204) throw new Error(`POST ${p} answered HTTP ${r.status}: ${r.errors || "no reason given"}`);

@@ -1,5 +1,5 @@
 import { fixSet, setting } from "./messages";
-import { NS } from "./names";
+import { CLUSTER_PORT, NS, nodeNames } from "./names";
 import { isIPv4 } from "./settings";
 
 // Nodes of a Raft cluster on several Docker hosts: per node, the Docker host its container runs on
@@ -61,4 +61,9 @@ export function parseNodeHosts(raw: string | undefined, nodes: number | undefine
         );
     }
     return hosts;
+}
+
+/** Node i's `cluster_addr`: its container on the stack's network, or across hosts its address and published cluster port. */
+export function clusterAddrOf(stack: string, i: number, hosts: readonly NodeHost[], port: number): string {
+    return hosts.length > 0 ? `http://${hosts[i]!.address}:${port + CLUSTER_PORT_OFFSET + i}` : `http://${nodeNames(stack, i).container}:${CLUSTER_PORT}`;
 }

@@ -13,6 +13,10 @@ import { TestStack, findLeaks, preflight, readPlaybook, sh, tamper, waitFor } fr
 // unsealed and rejoined); all three restarted (`up` unseals all).
 
 let ts: TestStack;
+/** Test 5's snapshot, the values it holds and the cluster's keys, for the restore into a new stack. */
+let drill: { file: string; stored: Record<string, Record<string, string>>; keys: string[] } | undefined;
+/** The brand-new stack of test 6. */
+let fresh: TestStack | undefined;
 /** The keys and root token of the cluster's one init. */
 let firstInit: { keys: string[]; root: string };
 const PATHS = ["openrouter", "telegram", "github", "database", "cockpit"];
@@ -58,6 +62,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+    if (fresh !== undefined) expect(await fresh.cleanup()).toEqual([]);
     if (ts !== undefined) expect(await ts.cleanup()).toEqual([]);
 });
 
@@ -167,6 +172,7 @@ test("5. restore drill on Raft: a snapshot (no stop), a value changed and a path
     const before = sh("docker", ["inspect", "--format", "{{.State.StartedAt}}", containers()[0]!]);
     const t0 = Date.now();
     const file = await ts.capture(() => backupCommand(ts.stack, opts));
+    drill = { file, stored, keys };
     console.log(`raft backup: ${((Date.now() - t0) / 1000).toFixed(1)}s, ${fs.statSync(file).size} bytes`);
     expect(sh("docker", ["inspect", "--format", "{{.State.StartedAt}}", containers()[0]!])).toBe(before);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
@@ -185,4 +191,30 @@ test("5. restore drill on Raft: a snapshot (no stop), a value changed and a path
     for (const p of Object.keys(stored)) expect(JSON.stringify(back[p])).toBe(JSON.stringify(stored[p]));
     expect(await sealedByNode()).toEqual([false, false, false]);
     expect(findLeaks(ts.secrets, { "backup file name": file, printed: printed.join("\n"), "engine output": ts.log.join("\n") })).toEqual([]);
+});
+
+test("6. the snapshot restored into a brand-new Raft stack with the original keys only: every value byte for byte", async () => {
+    const { file, stored, keys } = drill!;
+    const n = await TestStack.create("raftn");
+    fresh = n;
+    await n.set("devPlaceholders", "true");
+    await n.set("storage", "raft");
+    await n.set("adoptUnsealKeys", keys.slice(0, 3).join(","), true);
+    const t0 = Date.now();
+    await n.capture(() =>
+        restoreCommand(n.stack, file, { outDir: path.join(n.dir, "backups"), say: (m) => void n.log.push(m), print: () => undefined, onOutput: n.sink }),
+    );
+    console.log(`raft restore into a new stack (temporary server, snapshot, two updates): ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    const o = await n.outputs();
+    const back = await readPlaybook(n, o.adminToken as string);
+    for (const p of Object.keys(stored)) expect(JSON.stringify(back[p])).toBe(JSON.stringify(stored[p]));
+    expect(await readPlaybook(n, o.appToken as string)).toEqual(stored);
+    // The original cluster's keys open it: sealed by a restart, the handed-in keys unseal it.
+    expect((await checkBackup(file)).manifest.cluster_id).toBe((await n.api("GET", "/v1/sys/health")).json.cluster_id);
+    sh("docker", ["restart", n.containerName]);
+    await waitFor("the restarted server", 60, async () => (await n.api("GET", "/v1/sys/seal-status")).json.sealed === true);
+    await n.capture(() => provision(n.stack, n.sink));
+    expect((await n.api("GET", "/v1/sys/seal-status")).json.sealed).toBe(false);
+    expect(await readPlaybook(n, o.appToken as string)).toEqual(stored);
+    ts.log.push(...n.log);
 });
