@@ -64,12 +64,18 @@ export async function provision(stack: automation.Stack, onOutput: Sink = toStdo
     const keys = ((await stack.outputs()).unsealKeys?.value ?? []) as string[];
     // Under key-holder custody the state holds no key: the update stops at the sealed server and
     // says which holders must unseal it.
+    const nodes = ((await stack.outputs()).nodeAddresses?.value ?? []) as string[];
     if (state === "sealed" && keys.length > 0) {
-        await unsealWithKeys((await stack.outputs()).address!.value as string, async (i) => keys[i]);
+        const first = (await stack.outputs()).address!.value as string;
+        // A Raft node 0 is unsealed as any node (one that lost its data completes its join with the keys).
+        if (nodes.length > 1) {
+            const r = await unsealStandby(first, keys, note, 60);
+            if (r.problem !== undefined) throw new Error(`the node at ${first} could not be unsealed: ${r.problem}`);
+        }
+        await unsealWithKeys(first, async (i) => keys[i]);
         state = "unsealed";
     }
     // A Raft cluster needs a quorum before anything can be read: unseal the other nodes too.
-    const nodes = ((await stack.outputs()).nodeAddresses?.value ?? []) as string[];
     if (state === "unsealed" && nodes.length > 1 && keys.length > 0) {
         for (const other of nodes.slice(1)) {
             const r = await unsealStandby(other, keys, note, 30).catch((err: unknown) => ({ address: other, problem: String(err) }));

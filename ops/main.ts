@@ -117,6 +117,7 @@ const modes: Record<string, (address: string) => Promise<string>> = {
         }
         const keys = parseKeys(input);
         if (keys.length === 0) throw new Error("no unseal keys on stdin");
+        await unsealClusterNode(address, keys);
         const { status, unsealedNow } = await unsealWith(address, keys, say);
         forgetRecord(keys);
         const cluster = await standbys(address, keys, 0);
@@ -209,6 +210,17 @@ async function standbys(address: string, keys: readonly string[], holders: numbe
     // The first node serves the update (a standby forwards to the active node), so the
     // provider's address stays the same from one update to the next, whichever node leads.
     return { nodes, active };
+}
+
+/**
+ * Raft with other nodes: node 0 is unsealed the way any node is, so that one whose data volume
+ * was lost (it starts empty, learns from the live nodes through `retry_join` that the cluster is
+ * initialised, and stays sealed at progress 0 while the keys complete its join) rejoins too.
+ */
+async function unsealClusterNode(address: string, keys: readonly string[]): Promise<void> {
+    if (env("STORAGE") !== "raft" || env("STANDBYS") === "" || env("STANDBYS") === "[]" || !(await sealStatus(address)).sealed) return;
+    const r = await unsealStandby(address, keys, say);
+    if (r.problem !== undefined) throw new Error(`the node at ${address} could not be unsealed: ${r.problem}`);
 }
 
 /** Key-holder custody's unseal input: `{ holders, shares }` (the encrypted shares), else undefined (a list of keys). */

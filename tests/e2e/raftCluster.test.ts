@@ -131,17 +131,18 @@ test("2. the active node stopped: a standby takes over, reads keep working throu
     await waitFor("three voters again", 60, async () => (await peers(o.adminToken as string)).filter((p) => p.voter).length === 3);
 });
 
-test("3. one node's data volume deleted: up recreates it and the node rejoins as a fresh peer, no second init, no data lost", async () => {
+test("3. node 0's data volume deleted: up recreates it and the node rejoins as a fresh peer, no second init, no data lost", async () => {
     const o = await ts.outputs();
     const app = o.appToken as string;
     const before = await readAllThrough(nodeAddress(0), app);
-    const lost = nodeNames(ts.name, 2);
+    // Node 0: the node the init ran on and the update talks to, the hardest one to lose.
+    const lost = nodeNames(ts.name, 0);
     sh("docker", ["rm", "-f", lost.container]);
     sh("docker", ["volume", "rm", lost.dataVolume]);
     await ts.capture(() => provision(ts.stack, ts.sink));
     expect(await sealedByNode()).toEqual([false, false, false]);
-    expect(await readAllThrough(nodeAddress(2), app)).toEqual(before);
-    await waitFor("three voters with the fresh node2", 60, async () => (await peers(o.adminToken as string)).filter((p) => p.voter).length === 3);
+    expect(await readAllThrough(nodeAddress(0), app)).toEqual(before);
+    await waitFor("three voters with the fresh node0", 60, async () => (await peers(o.adminToken as string)).filter((p) => p.voter).length === 3);
     expect((await peers(o.adminToken as string)).map((p) => p.node_id).sort()).toEqual(["node0", "node1", "node2"]);
     // No second init: the state's init record is the first one (same keys, same retired root
     // token), and the fresh node joined rather than initialised a barrier of its own.
