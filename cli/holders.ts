@@ -1,9 +1,7 @@
 import * as automation from "@pulumi/pulumi/automation";
 import { armorMessage } from "../core/keyHolders";
+import { INIT_COMMAND } from "../core/names";
 import { parseInitOutput } from "../core/vault/init";
-
-/** The URN name of the one-time init command (components/vaultInit). */
-const INIT_COMMAND = "vault-init";
 
 /** A state output as `stack export --show-secrets` gives it: the value, or a secret's decrypted plaintext (JSON). */
 function plain(v: unknown): unknown {

@@ -7,7 +7,7 @@ import { adminTokenLapsed } from "../core/messages";
 import { vaultApi } from "../core/vault/client";
 
 import { NextKey, sealStatus, unsealStandby, waitForLeader } from "../core/vault/seal";
-import { unsealCommand, unsealWithKeys } from "./unseal";
+import { unsealCommand, unsealOthers, unsealWithKeys } from "./unseal";
 import { dockerUrns, note } from "./workspace";
 
 /** Where the operations write the engine's output (the terminal by default). */
@@ -77,10 +77,7 @@ export async function provision(stack: automation.Stack, onOutput: Sink = toStdo
     }
     // A Raft cluster needs a quorum before anything can be read: unseal the other nodes too.
     if (state === "unsealed" && nodes.length > 1 && keys.length > 0) {
-        for (const other of nodes.slice(1)) {
-            const r = await unsealStandby(other, keys, note, 30).catch((err: unknown) => ({ address: other, problem: String(err) }));
-            if (r.problem !== undefined) note(`WARNING: the node at ${other} stays sealed for now: ${r.problem}`);
-        }
+        await unsealOthers(nodes.slice(1), keys);
         note(`the active node is ${await waitForLeader(nodes[0]!, 60)}`);
     }
     const refresh = opts.refresh ?? state === "unsealed";

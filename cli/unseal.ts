@@ -91,9 +91,14 @@ export async function unsealCommand(stack: automation.Stack, addressFlag?: strin
         return k;
     });
     const others = addressFlag === undefined ? (((await stack.outputs()).nodeAddresses?.value ?? []) as string[]).slice(1) : [];
+    await unsealOthers(others, given);
+    given.length = 0;
+}
+
+/** Unseal the other nodes of a Raft cluster with the same keys; one that stays sealed is reported, not fatal. */
+export async function unsealOthers(others: readonly string[], keys: readonly string[]): Promise<void> {
     for (const other of others) {
-        const r = await unsealStandby(other, given, note, 30).catch((err: unknown) => ({ address: other, problem: String(err) }));
+        const r = await unsealStandby(other, keys, note, 30).catch((err: unknown) => ({ address: other, problem: String(err) }));
         if (r.problem !== undefined) note(`WARNING: the node at ${other} is still sealed: ${r.problem}`);
     }
-    given.length = 0;
 }

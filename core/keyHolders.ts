@@ -1,5 +1,6 @@
 import { NS } from "./names";
 import { setting } from "./messages";
+import { jsonList } from "./settings";
 
 // Key-holder custody: one holder per unseal key share, each with a PGP public key. Vault encrypts
 // each share to its holder's key at init (`pgp_keys`), so no plaintext share ever leaves the server.
@@ -49,13 +50,8 @@ export function isPgpPublicKey(b64: string): boolean {
 /** Parse `keyHolders` (JSON text of a list of { name, pgpKey }); every problem goes to `errors`. */
 export function parseKeyHolders(raw: string | undefined, errors: string[]): KeyHolder[] {
     if (raw === undefined) return [];
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(raw);
-    } catch {
-        parsed = undefined;
-    }
-    if (!Array.isArray(parsed) || parsed.length === 0) {
+    const parsed = jsonList(raw);
+    if (parsed === undefined || parsed.length === 0) {
         errors.push(`${setting("keyHolders")} must be a list of { name, pgpKey }, one per unseal key share: set each with ${fixHolder(0)}`);
         return [];
     }

@@ -90,6 +90,8 @@ export const ADMIN_TOKEN_PERIOD = "720h";
 export const AUDIT_DEVICE_PATH = "file";
 /** Logical name of the one-time bootstrap command (the component "vault"'s child), for `npm run generate-root`'s replace. */
 export const ADMIN_COMMAND = "vault-admin";
+/** The URN name of the one-time init command (components/vaultInit, `<name>-init`). */
+export const INIT_COMMAND = "vault-init";
 /** The variable through which `npm run generate-root` hands a freshly generated root token to the bootstrap (never argv). */
 export const ROOT_TOKEN_ENV = "VAULT_STACK_ROOT_TOKEN";
 

@@ -1,6 +1,6 @@
 import { fixSet, setting } from "./messages";
 import { CLUSTER_PORT, NS, nodeNames } from "./names";
-import { isIPv4 } from "./settings";
+import { isIPv4, jsonList } from "./settings";
 
 // Nodes of a Raft cluster on several Docker hosts: per node, the Docker host its container runs on
 // and the address the other nodes (and this host) reach it at. Cluster traffic then goes through
@@ -27,13 +27,8 @@ const DOCKER_HOST_RE = /^(unix|tcp|ssh):\/\/\S+$/;
 /** Parse `nodeHosts` (JSON text of a list of { docker, address }); every problem goes to `errors`. */
 export function parseNodeHosts(raw: string | undefined, nodes: number | undefined, errors: string[]): NodeHost[] {
     if (raw === undefined) return [];
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(raw);
-    } catch {
-        parsed = undefined;
-    }
-    if (!Array.isArray(parsed)) {
+    const parsed = jsonList(raw);
+    if (parsed === undefined) {
         errors.push(`${setting("nodeHosts")} must be a list of { docker, address }, one per node: set each with ${fixNodeHost(1)}`);
         return [];
     }

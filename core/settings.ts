@@ -242,3 +242,13 @@ export function projectConfig(): Record<string, ProjectConfigEntry> {
         ]),
     );
 }
+
+/** The JSON text of a list setting (`keyHolders`, `nodeHosts`) as a list; undefined when it is not one. */
+export function jsonList(raw: string): unknown[] | undefined {
+    try {
+        const parsed: unknown = JSON.parse(raw);
+        return Array.isArray(parsed) ? parsed : undefined;
+    } catch {
+        return undefined;
+    }
+}

@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { ROOT, openStack } from "../../cli/workspace";
 import { portAnswers } from "../../core/docker";
-import { NS, PhysicalNames, initRecordFile, nodeNames, physicalNames } from "../../core/names";
+import { INIT_COMMAND, NS, PhysicalNames, initRecordFile, nodeNames, physicalNames } from "../../core/names";
 import { projectConfig } from "../../core/settings";
 import { ApiResult, vaultApi } from "../../core/vault/client";
 
@@ -229,7 +229,7 @@ export class ScratchStack {
 
     /** The initial root token as the init command's record in the state holds it (revoked after bootstrap). */
     initialRootToken(): string {
-        const init = this.stateWithSecrets().resources.find((r) => r.type === "command:local:Command" && r.urn.endsWith("::vault-init"));
+        const init = this.stateWithSecrets().resources.find((r) => r.type === "command:local:Command" && r.urn.endsWith(`::${INIT_COMMAND}`));
         // A secret in an export with secrets shown: the signature and its value as JSON text.
         const stdout = init?.outputs?.stdout as string | { plaintext: string } | undefined;
         const text = typeof stdout === "object" ? (JSON.parse(stdout.plaintext) as string) : String(stdout);
